@@ -1,0 +1,102 @@
+"""The two tables every part of curvelens speaks: runs and points.
+
+Points are long: one row per (run, metric, step) observation, so sparse eval rows, resumed
+jobs and formats with different metric sets all fit one frame with no NaN padding.
+
+``POINTS`` (one run's points, as a reader returns them)
+    metric     str      metric name as logged (``train_loss``, ``mode2_ppl``, ``eval/acc``)
+    step       float64  training step; row order when the log has no step column
+    value      float64  the logged value; NaN and +/-inf are kept as points
+    wall_time  float64  unix seconds, null when the format does not record time
+
+``RUN_POINTS`` is ``POINTS`` with a leading ``run`` column (the run id), used when the
+points of many runs are stacked into one frame.
+
+``RUNS`` (one row per run, see :func:`curvelens.core.runtable.run_table`)
+    id, name, path, format, status, started, updated, resumed, points, warnings, error,
+    then one ``param.<key>`` string column per parameter found in any run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+POINTS: Mapping[str, pl.DataType] = {
+    "metric": pl.String(),
+    "step": pl.Float64(),
+    "value": pl.Float64(),
+    "wall_time": pl.Float64(),
+}
+RUN_POINTS: Mapping[str, pl.DataType] = {"run": pl.String(), **POINTS}
+
+PARAM_PREFIX = "param."
+
+#: Run status values. ``running`` means the log changed recently or has no end marker.
+STATUSES = ("finished", "running", "failed", "unknown", "error")
+
+
+def empty_points() -> pl.DataFrame:
+    """An empty frame with the ``POINTS`` schema."""
+    return pl.DataFrame(schema=dict(POINTS))
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while reading one file: where it is and what is wrong."""
+
+    path: Path
+    """The file (not the run folder) the problem is in."""
+    message: str
+    """What is wrong, in words a user can act on."""
+    line: int | None = None
+    """1-based line (or record) number when it is known."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A run folder (or single log file) found by discovery, not yet read."""
+
+    id: str
+    """Unique and stable within one discovery: the path relative to the root it was found under."""
+    name: str
+    """Display name: the run folder's name (or file stem for a single file)."""
+    path: Path
+    """The run folder, or the log file when a file was given directly."""
+    format: str
+    """Name of the reader that recognised it (``reference``, ``csv``, ``jsonl`` ...)."""
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything read from one run: its points, params and what went wrong."""
+
+    ref: RunRef
+    points: pl.DataFrame
+    """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
+    params: Mapping[str, str | int | float | bool | None] = field(default_factory=dict)
+    """Flattened (dotted keys) config values and constant log columns."""
+    status: str = "unknown"
+    """One of :data:`STATUSES`."""
+    started: datetime | None = None
+    updated: datetime | None = None
+    """Last modification time of the newest log file."""
+    resumed: bool = False
+    """True when a step was written twice for a metric (a resumed job); the last write wins."""
+    issues: tuple[Issue, ...] = ()
+    """Warnings: the run loaded, but these lines or files were skipped or suspicious."""
+    error: str | None = None
+    """Set when the run could not be read at all; ``points`` is then empty."""
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metric names present in this run, sorted."""
+        return sorted(self.points.get_column("metric").unique().to_list())
