@@ -39,6 +39,7 @@ typecheck: $(STAMP)
 	ln -s ../../tui .mypy_src/curvelens/tui
 	ln -s ../../launcher/__init__.py .mypy_src/curvelens/__init__.py
 	ln -s ../../launcher/__main__.py .mypy_src/curvelens/__main__.py
+	ln -s ../../launcher/cli.py .mypy_src/curvelens/cli.py
 	MYPYPATH=.mypy_src $(BIN)/mypy -p curvelens
 
 pytest: $(STAMP)

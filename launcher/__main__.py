@@ -1,6 +1,6 @@
 """`python -m curvelens`: the same entry point as the `curvelens` command."""
 
-from curvelens.core.cli import main
+from curvelens.cli import main
 
 if __name__ == "__main__":
     main()

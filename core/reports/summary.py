@@ -1,0 +1,190 @@
+"""The ``summary`` report: per run and metric, count, range, first/last, extremes, mean, std.
+
+Built from :func:`curvelens.core.analysis.summary.summarize` over the stacked points, then
+written as aligned text, Markdown, strict JSON (non-finite values as null) or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from curvelens.core.reports.format import (
+    fmt_step,
+    fmt_value,
+    json_number,
+    json_step,
+    markdown_table,
+    text_table,
+)
+from curvelens.core.schema import RunData
+
+#: Statistics in output order; the ones ending in ``step`` are steps, ``count``s are ints.
+STATS = (
+    "count",
+    "first_step",
+    "last_step",
+    "first",
+    "last",
+    "min",
+    "min_step",
+    "max",
+    "max_step",
+    "mean",
+    "std",
+    "nan_count",
+)
+_INTS = ("count", "nan_count")
+_STEPS = ("first_step", "last_step", "min_step", "max_step")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run's identity and the statistics of each of its metrics."""
+
+    name: str
+    path: str
+    format: str
+    params: Mapping[str, str | int | float | bool | None]
+    resumed: bool
+    warnings: tuple[str, ...]
+    metrics: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    """metric -> statistic (see :data:`STATS`) -> value; None when undefined."""
+
+
+def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> list[RunSummary]:
+    """Summarise every metric of every run (only metrics matching ``metrics`` if given)."""
+    from curvelens.core.analysis.summary import summarize
+    from curvelens.core.loading import stack_points
+
+    stacked = stack_points(runs)
+    if metrics is not None:
+        keep = [m for m in stacked.get_column("metric").unique().to_list() if metrics.search(m)]
+        stacked = stacked.filter(pl.col("metric").is_in(keep))
+    table = summarize(stacked) if stacked.height else None
+    by_run: dict[str, dict[str, dict[str, float | None]]] = {}
+    if table is not None:
+        for row in table.sort("run", "metric").iter_rows(named=True):
+            stats = {s: _as_float(row[s]) for s in STATS}
+            by_run.setdefault(row["run"], {})[row["metric"]] = stats
+    return [
+        RunSummary(
+            name=run.ref.name,
+            path=str(run.ref.path),
+            format=run.ref.format,
+            params=dict(run.params),
+            resumed=run.resumed,
+            warnings=tuple(str(issue) for issue in run.issues),
+            metrics=by_run.get(run.ref.id, {}),
+        )
+        for run in runs
+    ]
+
+
+def _as_float(value: object) -> float | None:
+    """A statistic as float, None when missing."""
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _cells(stats: Mapping[str, float | None]) -> list[str]:
+    """Formatted cells of one metric row, in :data:`STATS` order."""
+    cells = []
+    for name in STATS:
+        value = stats[name]
+        if name in _INTS:
+            cells.append("-" if value is None else str(int(value)))
+        elif name in _STEPS:
+            cells.append(fmt_step(value))
+        else:
+            cells.append(fmt_value(value))
+    return cells
+
+
+def _heading(run: RunSummary) -> str:
+    """Run name, format and path, and whether it was resumed."""
+    flags = ", resumed" if run.resumed else ""
+    return f"{run.name} ({run.format}{flags}) {run.path}"
+
+
+def _tables(runs: Sequence[RunSummary], markdown: bool) -> str:
+    """One table per run, headed by its name; Markdown or aligned text."""
+    headers = ["metric", *STATS]
+    align = "l" + "r" * len(STATS)
+    render = markdown_table if markdown else text_table
+    blocks = []
+    for run in runs:
+        rows = [[metric, *_cells(stats)] for metric, stats in run.metrics.items()]
+        head = f"### {_heading(run)}" if markdown else _heading(run)
+        body = render(headers, rows, align) if rows else "(no metrics)"
+        blocks.append(f"{head}\n\n{body}" if markdown else f"{head}\n{body}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def summary_text(runs: Sequence[RunSummary]) -> str:
+    """Aligned plain-text tables for a terminal."""
+    return _tables(runs, markdown=False)
+
+
+def summary_markdown(runs: Sequence[RunSummary]) -> str:
+    """Markdown tables for a paper or a README."""
+    return _tables(runs, markdown=True)
+
+
+def summary_json(runs: Sequence[RunSummary]) -> str:
+    """Strict JSON (``{"runs": [...]}``); NaN and inf are written as null."""
+    payload = {"runs": [_run_json(run) for run in runs]}
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def _run_json(run: RunSummary) -> dict[str, object]:
+    """One run as a JSON object with typed statistics."""
+    params = {k: json_number(v) if isinstance(v, float) else v for k, v in run.params.items()}
+    return {
+        "name": run.name,
+        "path": run.path,
+        "format": run.format,
+        "params": params,
+        "resumed": run.resumed,
+        "warnings": list(run.warnings),
+        "metrics": {m: _stats_json(stats) for m, stats in run.metrics.items()},
+    }
+
+
+def _stats_json(stats: Mapping[str, float | None]) -> dict[str, int | float | None]:
+    """Statistics typed for JSON: ints for counts and integer steps, null for non-finite."""
+    out: dict[str, int | float | None] = {}
+    for name in STATS:
+        value = stats[name]
+        if name in _INTS:
+            out[name] = 0 if value is None else int(value)
+        elif name in _STEPS:
+            out[name] = json_step(value)
+        else:
+            out[name] = json_number(value)
+    return out
+
+
+def summary_csv(runs: Sequence[RunSummary]) -> str:
+    """One CSV row per run x metric; non-finite values as ``nan``/``inf``, missing empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["run", "path", "metric", *STATS])
+    for run in runs:
+        for metric, stats in run.metrics.items():
+            json_stats = _stats_json(stats)
+            cells = [_csv_cell(json_stats[s], stats[s]) for s in STATS]
+            writer.writerow([run.name, run.path, metric, *cells])
+    return buffer.getvalue()
+
+
+def _csv_cell(typed: int | float | None, raw: float | None) -> str:
+    """Full-precision cell: the typed value, or the raw non-finite value, or empty."""
+    if typed is not None:
+        return repr(typed) if isinstance(typed, float) else str(typed)
+    return "" if raw is None else repr(raw)
