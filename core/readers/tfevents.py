@@ -180,9 +180,37 @@ class _Decoder:
         self.out = EventScalars()
         self.plugins: dict[str, str | None] = {}
         self.last_step: dict[str, int] = {}
+        self.tag_names: dict[bytes, str] = {}
         self.events = 0
 
     def event(self, payload: bytes) -> None:
+        self.events += 1
+        if not self._event_fast(payload):
+            self._event_slow(payload)
+
+    def _event_fast(self, payload: bytes) -> bool:
+        """Decode the usual layout (wall_time, step, summary) without splitting fields."""
+        if len(payload) < 11 or payload[0] != 0x09:
+            return False
+        wall_time = _DOUBLE.unpack_from(payload, 1)[0]
+        step, pos = 0, 9
+        if payload[pos] == 0x10:
+            raw_step, pos = _varint(payload, pos + 1)
+            step = _signed(raw_step)
+        if pos >= len(payload) or payload[pos] != 0x2A:
+            return False
+        size, pos = _varint(payload, pos + 1)
+        if pos + size != len(payload):
+            return False
+        while pos < len(payload):
+            if payload[pos] != 0x0A:
+                return False
+            size, pos = _varint(payload, pos + 1)
+            self._value(payload[pos : pos + size], step, wall_time)
+            pos += size
+        return True
+
+    def _event_slow(self, payload: bytes) -> None:
         wall_time = 0.0
         step = 0
         summary: bytes | None = None
@@ -195,7 +223,6 @@ class _Decoder:
                 summary = value
             elif number == 7 and isinstance(value, bytes):
                 self._session_log(value)
-        self.events += 1
         if summary is None:
             return
         for number, _, value in _fields(summary):
@@ -208,6 +235,11 @@ class _Decoder:
                 self.out.restarts += 1
 
     def _value(self, payload: bytes, step: int, wall_time: float) -> None:
+        size = payload[1] if len(payload) > 1 else 0
+        if payload[:1] == b"\x0a" and size < 0x80 and len(payload) == size + 7:
+            if payload[size + 2] == 0x15:  # the common case: just a tag and a simple_value
+                self._append(self._tag(payload[2 : size + 2]), step, wall_time, payload, size + 3)
+                return
         tag = ""
         scalar: float | None = None
         tensor: bytes | None = None
@@ -224,6 +256,18 @@ class _Decoder:
             scalar = _tensor_scalar(tensor)
         if scalar is None or not tag:
             return
+        self._add(tag, step, wall_time, scalar)
+
+    def _tag(self, raw: bytes) -> str:
+        tag = self.tag_names.get(raw)
+        if tag is None:
+            tag = self.tag_names[raw] = raw.decode("utf-8", "replace")
+        return tag
+
+    def _append(self, tag: str, step: int, wall_time: float, payload: bytes, at: int) -> None:
+        self._add(tag, step, wall_time, float(_FLOAT.unpack_from(payload, at)[0]))
+
+    def _add(self, tag: str, step: int, wall_time: float, scalar: float) -> None:
         if step < self.last_step.get(tag, step):
             self.out.restarts += 1
         self.last_step[tag] = step

@@ -85,5 +85,7 @@ def test_real_tf2_tensor_scalars_and_lfs_pointer() -> None:
     out = read_event_file(files[0])
     assert out.tags.count("epoch_loss") == 20
     assert all(math.isnan(v) for t, v in zip(out.tags, out.values) if t == "epoch_loss")
-    lfs = next((REAL / "tensorboard" / "P4P4N1CK__whisper-large-v2-japanese-5k-steps").rglob("*tfevents*"))
+    lfs = next(
+        (REAL / "tensorboard" / "P4P4N1CK__whisper-large-v2-japanese-5k-steps").rglob("*tfevents*")
+    )
     assert "Git LFS" in str(read_event_file(lfs).error)

@@ -39,7 +39,9 @@ def simple_value(tag: str, value: float) -> bytes:
     return field(1, 2, tag.encode()) + field(2, 5, struct.pack("<f", value))
 
 
-def tensor_value(tag: str, value: float, *, double: bool = False, with_plugin: bool = True) -> bytes:
+def tensor_value(
+    tag: str, value: float, *, double: bool = False, with_plugin: bool = True
+) -> bytes:
     """A Summary.Value with a new-style 0-d tensor (tensor_content bytes)."""
     dtype, content = (2, struct.pack("<d", value)) if double else (1, struct.pack("<f", value))
     tensor = field(1, 0, varint(dtype)) + field(2, 2, b"") + field(4, 2, content)
