@@ -236,10 +236,10 @@ class _Decoder:
 
     def _value(self, payload: bytes, step: int, wall_time: float) -> None:
         size = payload[1] if len(payload) > 1 else 0
-        if payload[:1] == b"\x0a" and size < 0x80 and len(payload) == size + 7:
-            if payload[size + 2] == 0x15:  # the common case: just a tag and a simple_value
-                self._append(self._tag(payload[2 : size + 2]), step, wall_time, payload, size + 3)
-                return
+        common = payload[:1] == b"\x0a" and size < 0x80 and len(payload) == size + 7
+        if common and payload[size + 2] == 0x15:  # just a tag and a simple_value
+            self._append(self._tag(payload[2 : size + 2]), step, wall_time, payload, size + 3)
+            return
         tag = ""
         scalar: float | None = None
         tensor: bytes | None = None
