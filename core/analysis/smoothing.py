@@ -1,0 +1,124 @@
+"""Curve smoothing over a whole series: TensorBoard's debiased EMA, centred mean, gaussian.
+
+All three take the full series (smooth before downsampling) and return an array of the same
+length. Non-finite values (NaN, +/-inf) are passed through unchanged at their positions and
+take no part in the smoothing of their neighbours.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+#: Largest exponent of 1/weight allowed inside one block of the scaled cumulative sum:
+#: exp(300) keeps |x| * weight**-k far from float64 overflow for any |x| < 1e170.
+_MAX_LOG_SCALE = 300.0
+_MAX_BLOCK = 4096
+#: A carry factor below this changes no float64 digit of values of comparable size.
+_NEGLIGIBLE = 1e-18
+
+
+def _block_size(weight: float) -> int:
+    """Block length for which weight**-block stays below exp(_MAX_LOG_SCALE)."""
+    return max(1, min(_MAX_BLOCK, int(_MAX_LOG_SCALE / -math.log(weight))))
+
+
+def _iir(x: Array, weight: float) -> Array:
+    """y[n] = weight * y[n-1] + (1 - weight) * x[n] with y[-1] = 0, for 0 < weight < 1.
+
+    Vectorised by blocks: inside a block y is a scaled cumulative sum; the value carried from
+    one block into the next obeys the same recurrence with weight**block, solved recursively.
+    """
+    n = x.size
+    block = _block_size(weight)
+    rows = -(-n // block)
+    padded = np.zeros(rows * block)
+    padded[:n] = x
+    powers = weight ** np.arange(block, dtype=np.float64)
+    local = (1 - weight) * powers * np.cumsum(padded.reshape(rows, block) / powers, axis=1)
+    if rows > 1:
+        outer = weight**block
+        ends = local[:, -1]
+        carried = ends if outer < _NEGLIGIBLE else _iir(ends / (1 - outer), outer)
+        local[1:] += np.outer(carried[:-1], weight * powers)
+    return local.reshape(-1)[:n]
+
+
+def ema(values: ArrayLike, weight: float) -> Array:
+    """TensorBoard's debiased exponential moving average with smoothing ``weight`` in [0, 1].
+
+    As TensorBoard does: a constant series comes back unchanged; non-finite values pass
+    through and are not accumulated; the average starts at 0 and is divided by
+    ``1 - weight**n`` (n = finite points so far); a non-finite weight counts as 0, others are
+    clipped to [0, 1]; weight 1 is not debiased, so every finite point becomes 0.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    w = min(max(weight, 0.0), 1.0) if math.isfinite(weight) else 0.0
+    if y.size == 0 or bool(np.all(y == y[0])):
+        return y.copy()
+    out = y.copy()
+    finite = np.isfinite(y)
+    x = y[finite]
+    if w == 0.0:
+        return out
+    if w == 1.0:
+        out[finite] = 0.0
+        return out
+    n = np.arange(1, x.size + 1, dtype=np.float64)
+    out[finite] = _iir(x, w) / (1 - w**n)
+    return out
+
+
+def _centred(signal: Array, kernel: Array) -> Array:
+    """Convolution with an odd, symmetric kernel, aligned on and cut to the signal."""
+    radius = kernel.size // 2
+    return np.convolve(signal, kernel, mode="full")[radius : radius + signal.size]
+
+
+def _normalised(y: Array, kernel: Array) -> Array:
+    """At each finite point, the kernel-weighted mean of the finite points around it."""
+    finite = np.isfinite(y)
+    total = _centred(np.where(finite, y, 0.0), kernel)
+    weight = _centred(finite.astype(np.float64), kernel)
+    out = y.copy()
+    out[finite] = total[finite] / weight[finite]
+    return out
+
+
+def rolling_mean(values: ArrayLike, window: int) -> Array:
+    """Centred moving mean over ``window`` points (shrinking at the ends), finite values only.
+
+    For an even window the extra point is taken after the centre.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if window <= 1 or y.size == 0:
+        return y.copy()
+    window = min(window, 2 * y.size - 1)
+    finite = np.isfinite(y)
+    sums = np.concatenate(([0.0], np.cumsum(np.where(finite, y, 0.0))))
+    counts = np.concatenate(([0], np.cumsum(finite)))
+    idx = np.arange(y.size)
+    lo = np.clip(idx - (window - 1) // 2, 0, y.size)
+    hi = np.clip(idx + window // 2 + 1, 0, y.size)
+    out = y.copy()
+    out[finite] = ((sums[hi] - sums[lo]) / (counts[hi] - counts[lo]))[finite]
+    return out
+
+
+def gaussian(values: ArrayLike, sigma: float) -> Array:
+    """Gaussian-weighted mean with standard deviation ``sigma`` in points, cut at 4 sigma.
+
+    Near the ends and around non-finite points the weights are renormalised over the finite
+    points the kernel covers, so the curve is not pulled towards zero.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    if sigma <= 0 or y.size == 0:
+        return y.copy()
+    radius = min(math.ceil(4 * sigma), y.size - 1)
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
+    return _normalised(y, kernel)
