@@ -1,0 +1,40 @@
+"""Log-format readers, in detection priority order, and lookup by name or file.
+
+Discovery asks each reader in :data:`READERS` order whether a folder is one of its runs, so
+a specific layout (``reference``) must come before the generic ones it overlaps (``csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.csvlog import CsvReader
+from curvelens.core.readers.jsonl import JsonlReader
+from curvelens.core.readers.reference import ReferenceReader
+
+READERS: tuple[Reader, ...] = (ReferenceReader(), CsvReader(), JsonlReader())
+"""Every reader, most specific first."""
+
+__all__ = [
+    "READERS",
+    "Description",
+    "ReadError",
+    "ReadResult",
+    "Reader",
+    "get_reader",
+    "reader_for_file",
+]
+
+
+def get_reader(name: str) -> Reader:
+    """The reader whose ``name`` is ``name`` (``RunRef.format``); KeyError if unknown."""
+    for reader in READERS:
+        if reader.name == name:
+            return reader
+    raise KeyError(f"no reader for format {name!r}")
+
+
+def reader_for_file(path: Path) -> Reader | None:
+    """The first reader accepting a log file given directly, or None."""
+    return next((reader for reader in READERS if reader.accepts_file(path)), None)

@@ -1,0 +1,93 @@
+"""The interface every log-format reader implements, and the results it returns.
+
+A reader recognises run folders cheaply from a folder listing (:meth:`Reader.detect`), lists
+metric names from headers (:meth:`Reader.describe`) and reads points (:meth:`Reader.read`).
+New formats plug in by adding a reader to :data:`curvelens.core.readers.READERS`; discovery,
+loading and the app only ever talk to this interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from curvelens.core.params import ParamValue
+from curvelens.core.schema import Issue
+
+
+class ReadError(Exception):
+    """A file could not be read at all; the run gets this as its ``RunData.error``."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        """The file (or folder) that could not be read."""
+        self.message = message
+        """What is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a run holds according to its headers only (no data rows read)."""
+
+    metrics: tuple[str, ...]
+    """Metric names, sorted (a column that later turns out to be a param may be listed)."""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    """Params available without reading data rows (config files)."""
+    issues: tuple[Issue, ...] = ()
+    """Problems found while reading the headers and config files."""
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Everything a reader extracts from one run."""
+
+    points: pl.DataFrame
+    """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    """Flattened config values and constant log columns."""
+    resumed: bool = False
+    """True when some metric's steps go backwards in file order (a resumed job)."""
+    issues: tuple[Issue, ...] = ()
+    """Lines or files skipped, suspicious content."""
+    status: str = "unknown"
+    """``finished``/``failed`` when the format records it, else ``unknown``."""
+    started: datetime | None = None
+    """When the run started (timezone-aware), if the format or the files tell."""
+    files: tuple[Path, ...] = ()
+    """The log files read; their newest mtime is the run's ``updated`` time."""
+
+
+class Reader(ABC):
+    """One log format: cheap detection, header description and a full read."""
+
+    name: str
+    """Short format name stored in ``RunRef.format`` (``reference``, ``csv``, ``jsonl``)."""
+
+    @abstractmethod
+    def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
+        """True when ``folder`` (whose entries are ``entry_names``) is a run of this format.
+
+        Must be cheap: names only, at most one listing of a known subfolder; no file reads.
+        """
+
+    def file_runs(self, folder: Path, entry_names: frozenset[str]) -> list[str]:
+        """Names of files in a non-run ``folder`` that are each a run of their own."""
+        return []
+
+    def accepts_file(self, path: Path) -> bool:
+        """True when a log file given directly (not a folder) can be read by this reader."""
+        return False
+
+    @abstractmethod
+    def describe(self, path: Path) -> Description:
+        """Metric names and params from headers and config files only."""
+
+    @abstractmethod
+    def read(self, path: Path) -> ReadResult:
+        """Read the run at ``path`` (folder or file). Raises :class:`ReadError` if unreadable."""

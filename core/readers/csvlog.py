@@ -1,0 +1,97 @@
+"""Generic CSV/TSV metric logs: Lightning ``metrics.csv``, SB3 ``progress.csv``, any ``*.tsv``.
+
+Run folders: a folder directly holding one of :data:`LOG_NAMES` is a run (Lightning's
+``version_N/``, SB3's log folder); when several are present the first in that order is read.
+Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
+Columns follow :mod:`curvelens.core.readers.table`; ``wall_time`` holds unix seconds from an
+absolute time column (relative-time columns stay metrics). ``started`` is the first wall time
+when there is one, else the log file's mtime.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.delimited import header_names, read_delimited
+from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
+from curvelens.core.readers.textfile import oldest_mtime, read_log_bytes
+from curvelens.core.schema import Issue, empty_points
+
+LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
+_SUFFIXES = (".csv", ".tsv")
+
+
+def separator(path: Path) -> str:
+    """Tab for ``.tsv`` files, comma otherwise."""
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def read_table_file(path: Path) -> TableResult:
+    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue."""
+    data = read_log_bytes(path)
+    if not data.strip():
+        return TableResult(
+            empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
+        )
+    frame, issues = read_delimited(path, data, separator(path))
+    result = table_points(frame, path)
+    issues.extend(result.issues)
+    if frame.height == 0 and not issues:
+        issues.append(Issue(path, "header only, no data rows yet"))
+    return TableResult(result.points, result.params, result.resumed, issues, result.first_wall_time)
+
+
+def describe_columns(path: Path) -> tuple[str, ...]:
+    """Header columns that would be metrics (step and time columns removed), sorted."""
+    skip = {*STEP_COLUMNS, *TIME_COLUMNS}
+    return tuple(sorted(name for name in header_names(path, separator(path)) if name not in skip))
+
+
+def started_at(first_wall_time: float | None, files: tuple[Path, ...]) -> datetime | None:
+    """The first logged wall time, else the oldest mtime of ``files``."""
+    if first_wall_time is not None:
+        return datetime.fromtimestamp(first_wall_time, tz=timezone.utc)
+    return oldest_mtime(files)
+
+
+class CsvReader(Reader):
+    """Wide CSV/TSV logs with one column per metric and sparse rows."""
+
+    name = "csv"
+
+    def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
+        """A folder directly holding ``metrics.csv``, ``metrics.tsv`` or ``progress.csv``."""
+        return any(name in entry_names for name in LOG_NAMES)
+
+    def accepts_file(self, path: Path) -> bool:
+        """Any ``.csv`` or ``.tsv`` file."""
+        return path.suffix.lower() in _SUFFIXES
+
+    def describe(self, path: Path) -> Description:
+        """Metric names from the header line."""
+        return Description(metrics=describe_columns(self._log_file(path)))
+
+    def read(self, path: Path) -> ReadResult:
+        """Points, constant-column params and resume flag of the run's log file."""
+        log = self._log_file(path)
+        table = read_table_file(log)
+        return ReadResult(
+            points=table.points,
+            params=table.params,
+            resumed=table.resumed,
+            issues=tuple(table.issues),
+            started=started_at(table.first_wall_time, (log,)),
+            files=(log,),
+        )
+
+    @staticmethod
+    def _log_file(path: Path) -> Path:
+        """``path`` itself for a file run, else the first of :data:`LOG_NAMES` in the folder."""
+        if not path.is_dir():
+            return path
+        for name in LOG_NAMES:
+            if (path / name).exists():
+                return path / name
+        raise ReadError(path, f"no {', '.join(LOG_NAMES)} in this folder")

@@ -1,0 +1,115 @@
+"""Reading a CSV/TSV log into an all-text polars frame, never inferring types.
+
+Fast path: when every complete line has as many fields as the header and nothing is quoted,
+polars reads the file with every column as ``String`` (type inference would drop eval columns
+that only start late in a sparse file). Otherwise a line-by-line pass with :mod:`csv` keeps
+the good rows and reports each malformed one ("line 57: expected 15 fields, found 7").
+The unterminated last line is kept when it has the right number of fields (some writers
+omit the final newline) and silently dropped otherwise (a row being written).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from curvelens.core.readers.textfile import decode, first_line, split_tail
+from curvelens.core.schema import Issue
+
+
+def read_delimited(path: Path, data: bytes, sep: str) -> tuple[pl.DataFrame, list[Issue]]:
+    """Parse ``data`` (the bytes of ``path``) into String columns named by the header."""
+    body, tail = split_tail(data)
+    if not body:
+        body, tail = tail + b"\n", b""  # a lone unterminated line can only be a header
+    header_end = body.index(b"\n") + 1
+    names = _column_names(decode(body[:header_end]), sep)
+    rows, tail = body[header_end:], tail.rstrip(b"\r")
+    if tail and tail.count(sep.encode()) == len(names) - 1:
+        rows += tail + b"\n"
+    if b'"' not in rows and _fields_match(rows, sep, len(names)):
+        return _read_fast(rows, sep, names), []
+    return _read_slow(path, decode(rows), sep, names)
+
+
+def _column_names(header: str, sep: str) -> list[str]:
+    """Header fields, stripped, with empty names filled and duplicates suffixed (``a``, ``a_2``)."""
+    fields = next(csv.reader([header.strip("\r\n")], delimiter=sep), [])
+    names: list[str] = []
+    for index, raw in enumerate(fields):
+        base = raw.strip() or f"column_{index + 1}"
+        name, suffix = base, 2
+        while name in names:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        names.append(name)
+    return names
+
+
+def _fields_match(rows: bytes, sep: str, width: int) -> bool:
+    """True when every non-blank line of ``rows`` has ``width - 1`` separators (vectorised)."""
+    if not rows:
+        return True
+    raw = np.frombuffer(rows, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    seps = np.flatnonzero(raw == ord(sep))
+    counts = np.diff(np.searchsorted(seps, ends), prepend=0)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    blank = (lengths == 0) | ((lengths == 1) & (raw[np.maximum(ends - 1, 0)] == 13))
+    return bool(np.all((counts == width - 1) | blank))
+
+
+def _read_fast(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame:
+    """polars' CSV reader on well-formed rows, every column as String."""
+    if not rows.strip():
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.String()))
+    return pl.read_csv(
+        io.BytesIO(rows),
+        has_header=False,
+        new_columns=names,
+        separator=sep,
+        infer_schema=False,
+        encoding="utf8-lossy",
+        quote_char=None,
+    )
+
+
+def _read_slow(
+    path: Path, text: str, sep: str, names: list[str]
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """Line-by-line parse keeping rows of the header's width; others become Issues."""
+    columns: list[list[str | None]] = [[] for _ in names]
+    issues: list[Issue] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            issues.append(Issue(path, f"unparsable line: {exc}", reader.line_num + 1))
+            continue
+        if not fields or all(not field.strip() for field in fields):
+            continue
+        if len(fields) != len(names):
+            message = f"expected {len(names)} fields, found {len(fields)}"
+            issues.append(Issue(path, message, reader.line_num + 1))  # + 1: the header
+            continue
+        for column, field in zip(columns, fields, strict=True):
+            column.append(field if field != "" else None)
+    frame = pl.DataFrame(
+        {
+            name: pl.Series(name, column, dtype=pl.String())
+            for name, column in zip(names, columns, strict=True)
+        }
+    )
+    return frame, issues
+
+
+def header_names(path: Path, sep: str) -> list[str]:
+    """Column names from the first line of ``path`` only (for cheap descriptions)."""
+    return _column_names(first_line(path), sep)
