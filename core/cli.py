@@ -135,5 +135,122 @@ def summary(
     click.echo(writers[fmt](summaries), nl=False)
 
 
+def group_by_path(runs: Sequence[RunData], paths: Sequence[Path]) -> dict[str, list[RunData]]:
+    """One group per PATH argument holding the runs found under it, named after it."""
+    from curvelens.core.reports.compare import display_names
+
+    names = display_names(runs)
+    roots = [p.resolve() for p in paths]
+    members: dict[int, list[RunData]] = {}
+    for run in runs:
+        where = run.ref.path.resolve()
+        index = next((i for i, r in enumerate(roots) if where.is_relative_to(r)), 0)
+        members.setdefault(index, []).append(run)
+    groups: dict[str, list[RunData]] = {}
+    for index in sorted(members):
+        found = members[index]
+        name = (
+            names[found[0].ref.id] if len(found) == 1 else (paths[index].name or str(paths[index]))
+        )
+        while name in groups:
+            name += "'"
+        groups[name] = found
+    return groups
+
+
+def group_by_param(runs: Sequence[RunData], key: str) -> dict[str, list[RunData]]:
+    """One group per value of the parameter ``key`` (``key=<missing>`` when absent)."""
+    from curvelens.core.analysis.groups import group_runs
+
+    by_id = {run.ref.id: run for run in runs}
+    grouped = group_runs({run.ref.id: dict(run.params) for run in runs}, by=key)
+    return {name: [by_id[i] for i in ids] for name, ids in grouped.items()}
+
+
+@click.command("compare")
+@source_options
+@click.option("--metric", "metric", metavar="REGEX", help="Only metrics matching REGEX.")
+@click.option("--group-by", metavar="KEY", help="Group runs by this param (default: by PATH).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
+def compare(
+    paths: tuple[Path, ...],
+    pattern: str | None,
+    exclude: tuple[str, ...],
+    metric: str | None,
+    group_by: str | None,
+    fmt: str,
+    output: Path | None,
+    seed: int,
+) -> None:
+    """Compare runs (A B [more...]): finals, divergence, progression, statistics, tests.
+
+    Each PATH is one group (a run or a folder of seeds) unless --group-by is given; the
+    first group is the reference the second is compared against.
+    """
+    import numpy as np
+
+    from curvelens.core.reports.compare import build_compare
+    from curvelens.core.reports.compare_writers import compare_json, compare_markdown, compare_text
+
+    if len(paths) < 2 and group_by is None:
+        raise click.UsageError("compare needs two PATHs (or --group-by KEY)")
+    wanted = regex_option(metric)
+    runs = load_or_exit(paths, pattern, exclude)
+    groups = group_by_param(runs, group_by) if group_by else group_by_path(runs, paths)
+    if len(groups) < 2:
+        click.echo("warning: only one group of runs: nothing to compare against", err=True)
+    report = build_compare(groups, wanted, np.random.default_rng(seed))
+    writers = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}
+    write_output(writers[fmt](report), output)
+
+
+@click.command("report")
+@source_options
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the report into (never a run folder).",
+)
+@click.option("--force", is_flag=True, help="Overwrite files of an earlier report.")
+@click.option("--no-png", is_flag=True, help="Skip PNG figures even if matplotlib is there.")
+@click.pass_obj
+def report(
+    services: CliServices | None,
+    paths: tuple[Path, ...],
+    pattern: str | None,
+    exclude: tuple[str, ...],
+    output: Path,
+    force: bool,
+    no_png: bool,
+) -> None:
+    """Write summaries (text, Markdown), text plots and PNG figures per run into --output."""
+    from curvelens.core.reports.figures import png_available
+    from curvelens.core.reports.run_report import conflicts, plan_report, write_report
+
+    runs = load_or_exit(paths, pattern, exclude)
+    target = output.resolve()
+    for run in runs:
+        folder = run.ref.path.resolve()
+        if folder.is_dir() and target.is_relative_to(folder):
+            raise click.UsageError(f"--output {output} lies inside the run folder {folder}")
+    render = services.render_series if services is not None else None
+    planned = plan_report(runs, output, render, png=png_available() and not no_png)
+    existing = conflicts(planned)
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise click.UsageError(f"{existing[0]} exists{more}; use --force to overwrite")
+    write_report(planned)
+    click.echo(f"wrote {len(planned)} files to {output}", err=True)
+
+
 #: The headless commands, in the order ``curvelens --help`` lists them.
-COMMANDS: tuple[click.Command, ...] = (summary,)
+COMMANDS: tuple[click.Command, ...] = (summary, compare, report)
