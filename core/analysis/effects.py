@@ -156,7 +156,7 @@ def _mean_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _iqm_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise ``iqm(b) - iqm(a)`` for the stratified bootstrap."""
-    return iqm_rows(b) - iqm_rows(a)
+    return np.asarray(iqm_rows(b) - iqm_rows(a), dtype=np.float64)
 
 
 def _nan_to_none(value: float) -> float | None:
