@@ -1,0 +1,103 @@
+"""The curvelens Textual app: config, key remaps, command palette, worker error handling and
+the screens; ``make_app`` builds it (tests, snapshots), ``run_app`` is what the CLI calls."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import BindingType
+from textual.worker import Worker, WorkerState
+
+from curvelens.tui.commands import CurvelensCommands
+from curvelens.tui.keys import APP_BINDINGS, binding_ids
+from curvelens.tui.screens.help import HelpScreen
+from curvelens.tui.screens.main import MainScreen
+from curvelens.tui.screens.warnings import WarningsScreen
+from curvelens.tui.settings import Config, ConfigError, load_config, load_state, save_state
+
+
+class CurvelensApp(App[None]):
+    """Browse and compare training runs; one main screen and modal screens over it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "curvelens"
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
+    COMMANDS = App.COMMANDS | {CurvelensCommands}
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        pattern: str | None = None,
+        exclude: Sequence[str] = (),
+        *,
+        config: Config | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.paths = list(paths)
+        self.config = config or Config()
+        self.main = MainScreen(paths, pattern, exclude, load_state(paths, self.config), clock)
+        """The main screen (kept so actions can reach it from modal screens)."""
+
+    def on_mount(self) -> None:
+        """Apply theme and key remaps, then show the main screen."""
+        self.theme = self.config.theme
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        self.push_screen(self.main)
+
+    def action_help(self) -> None:
+        """Show every key binding."""
+        self.push_screen(HelpScreen(self.config.keys))
+
+    def action_warnings(self) -> None:
+        """List every warning."""
+        self.push_screen(WarningsScreen(list(self.main.issues)))
+
+    async def action_quit(self) -> None:
+        """Remember the view of these roots, then quit."""
+        self.save_view()
+        self.exit()
+
+    def save_view(self) -> None:
+        """Write the main screen's view state to the state directory."""
+        error = save_state(self.paths, self.main.view_state())
+        if error:
+            self.log.warning(error)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A worker that raised: tell the user, keep the app running."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            name = event.worker.description or event.worker.name
+            self.notify(f"{name} failed: {type(error).__name__}: {error}", severity="error")
+
+
+def make_app(
+    paths: Sequence[str],
+    pattern: str | None = None,
+    exclude: Sequence[str] = (),
+    *,
+    clock: Callable[[], float] = time.time,
+) -> CurvelensApp:
+    """Build the app with the user's config (raises ConfigError on a bad config)."""
+    from textual.theme import BUILTIN_THEMES
+
+    config = load_config(binding_ids(), themes=set(BUILTIN_THEMES))
+    return CurvelensApp(paths, pattern, exclude, config=config, clock=clock)
+
+
+def run_app(paths: list[str], pattern: str | None, exclude: tuple[str, ...]) -> None:
+    """Open the app on ``paths``; a bad config file exits with its message."""
+    try:
+        app = make_app(paths or ["."], pattern, exclude)
+    except ConfigError as exc:
+        print(f"curvelens: config error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    app.run()

@@ -1,0 +1,94 @@
+"""Every key binding of the app in one table: it feeds the widgets' BINDINGS, the help
+screen and the command palette, and its ids are what ``[keys]`` in the config remaps."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+FOOTER = {
+    "app.quit",
+    "app.help",
+    "runs.filter",
+    "runs.select",
+    "plot.pick_metric",
+    "plot.smoothing",
+    "plot.grid",
+    "runs.detail",
+    "app.warnings",
+}
+"""Bindings shown in the footer (all are in the help screen and the palette)."""
+
+
+def _b(key: str, action: str, binding_id: str, description: str, tooltip: str) -> Binding:
+    """A binding whose id is ``<pane>.<name>`` and whose tooltip reads as a palette title."""
+    return Binding(
+        key, action, description, show=binding_id in FOOTER, tooltip=tooltip, id=binding_id
+    )
+
+
+APP_BINDINGS: list[Binding] = [
+    _b("q", "quit", "app.quit", "quit", "quit curvelens"),
+    _b("question_mark", "help", "app.help", "help", "show every key binding"),
+    _b("w", "warnings", "app.warnings", "warnings", "list warnings (file, line, problem)"),
+]
+"""Keys that work on every screen."""
+
+MAIN_BINDINGS: list[Binding] = [
+    _b("slash", "filter", "runs.filter", "filter", "filter runs (text, regex, key=value)"),
+    _b("escape", "escape", "runs.escape", "clear", "clear the filter or leave the grid"),
+    _b("a", "select_all", "runs.select_all", "all", "select all visible runs"),
+    _b("n", "select_none", "runs.select_none", "none", "select no run"),
+    _b("b", "baseline", "runs.baseline", "baseline", "pin or unpin the run as baseline"),
+    _b("o", "sort", "runs.sort", "sort", "sort by the next column"),
+    _b("O", "sort_reverse", "runs.sort_reverse", "reverse", "reverse the sort order"),
+    _b("m", "pick_metric", "plot.pick_metric", "metric", "pick the metric to plot"),
+    _b("left_square_bracket", "metric(-1)", "plot.prev_metric", "prev", "previous metric"),
+    _b("right_square_bracket", "metric(1)", "plot.next_metric", "next", "next metric"),
+    _b("g", "grid", "plot.grid", "grid", "toggle the grid of all metrics"),
+    _b("s", "smoothing", "plot.smoothing", "smooth", "toggle smoothing (EMA)"),
+    _b("comma", "weight(-1)", "plot.weight_down", "w-", "decrease the smoothing weight"),
+    _b("full_stop", "weight(1)", "plot.weight_up", "w+", "increase the smoothing weight"),
+    _b("y", "log_y", "plot.log_y", "log y", "toggle log y"),
+    _b("x", "x_axis", "plot.x_axis", "x axis", "cycle x axis (step, wall, relative)"),
+    _b("i", "outliers", "plot.outliers", "outliers", "toggle ignoring outliers in y"),
+    _b("plus,equals_sign", "zoom(1)", "plot.zoom_in", "zoom+", "zoom in around the cursor"),
+    _b("minus", "zoom(-1)", "plot.zoom_out", "zoom-", "zoom out"),
+    _b("less_than_sign", "pan(-1)", "plot.pan_left", "pan<", "pan left"),
+    _b("greater_than_sign", "pan(1)", "plot.pan_right", "pan>", "pan right"),
+    _b("r", "reset", "plot.reset", "reset", "reset zoom and cursor"),
+]
+"""Keys of the main screen, whatever pane has focus."""
+
+TABLE_BINDINGS: list[Binding] = [
+    _b("j", "cursor_down", "table.down", "down", "move down"),
+    _b("k", "cursor_up", "table.up", "up", "move up"),
+    _b("h", "scroll_left", "table.left", "left", "scroll left"),
+    _b("l", "scroll_right", "table.right", "right", "scroll right"),
+]
+"""Vim keys added to every table."""
+
+RUN_TABLE_BINDINGS: list[Binding] = [
+    _b("space", "screen.toggle_select", "runs.select", "select", "select or unselect the run"),
+    _b("enter", "screen.detail", "runs.detail", "detail", "show the params of the runs"),
+]
+"""Keys of the run list."""
+
+PLOT_BINDINGS: list[Binding] = [
+    _b("left,h", "screen.move_cursor(-1)", "plot.cursor_left", "◀", "move the cursor left"),
+    _b("right,l", "screen.move_cursor(1)", "plot.cursor_right", "▶", "move the cursor right"),
+]
+"""Keys of the plot pane."""
+
+ALL_BINDINGS: dict[str, list[Binding]] = {
+    "everywhere": APP_BINDINGS,
+    "main screen": MAIN_BINDINGS,
+    "run list": RUN_TABLE_BINDINGS,
+    "plot": PLOT_BINDINGS,
+    "tables": TABLE_BINDINGS,
+}
+"""Bindings by where they apply, in help-screen order."""
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the config may remap."""
+    return {b.id for group in ALL_BINDINGS.values() for b in group if b.id}

@@ -1,0 +1,37 @@
+"""App-wide messages posted by the loading workers; they carry core objects to the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from curvelens.core.schema import Issue, RunData, RunRef
+from curvelens.tui.series import Series
+
+
+@dataclass
+class RunsDiscovered(Message):
+    """Discovery finished: the runs about to be loaded and the problems found on the way."""
+
+    runs: tuple[RunRef, ...]
+    issues: tuple[Issue, ...]
+
+
+@dataclass
+class RunsLoaded(Message):
+    """A batch of runs finished loading, with each run's points split per metric."""
+
+    runs: list[tuple[RunData, dict[str, Series]]]
+
+
+@dataclass
+class LoadProgress(Message):
+    """``done`` of ``total`` runs are loaded; newer progress replaces older, unprocessed ones."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest progress matters."""
+        return isinstance(message, LoadProgress)

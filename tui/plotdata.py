@@ -1,0 +1,176 @@
+"""What the plot and stats panes show, computed without any UI: the visible part of each
+selected run's series (axis, smoothing, zoom), downsampled traces, y limits, cursor values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from curvelens.tui.series import Series, SeriesStore
+from curvelens.tui.settings import X_AXES
+
+__all__ = ["X_AXES", "Trace", "ViewOptions", "Visible"]
+OUTLIER_PERCENTILES = (2.0, 98.0)
+"""Percentile span kept on the y axis when outliers are ignored (like TensorBoard)."""
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """Every option that changes what the plot and the stats show."""
+
+    metric: str | None = None
+    smoothing: bool = False
+    weight: float = 0.6
+    """EMA weight in [0, 0.999]."""
+    log_y: bool = False
+    x_axis: str = "step"
+    """One of :data:`X_AXES`."""
+    ignore_outliers: bool = False
+    x_range: tuple[float, float] | None = None
+    """Zoomed x range in axis units; None shows everything."""
+
+    def with_(self, **changes: object) -> ViewOptions:
+        """A copy with ``changes`` applied."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Visible:
+    """One run's points of the current metric inside the visible x range, full resolution."""
+
+    run_id: str
+    x: np.ndarray
+    y: np.ndarray
+    """Smoothed values when smoothing is on, else raw."""
+    raw: np.ndarray
+    step: np.ndarray
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One curve handed to plotext: already downsampled to the pane's width."""
+
+    run_id: str
+    x: list[float]
+    y: list[float]
+    raw: tuple[list[float], list[float]] | None
+    """(x, y) of the raw curve drawn faintly behind a smoothed one."""
+
+
+def axis_values(series: Series, x_axis: str) -> np.ndarray:
+    """x values of ``series`` on ``x_axis`` (time axes in seconds)."""
+    if x_axis == "step":
+        return series.step
+    if x_axis == "wall":
+        return series.wall
+    finite = series.wall[np.isfinite(series.wall)]
+    start = finite.min() if finite.size else np.nan
+    return series.wall - start
+
+
+def visible(store: SeriesStore, run_id: str, opts: ViewOptions) -> Visible | None:
+    """The part of ``run_id``'s current metric to show, or None when there is nothing."""
+    series = store.get(run_id, opts.metric) if opts.metric else None
+    if series is None or not series.step.size:
+        return None
+    x = axis_values(series, opts.x_axis)
+    y = store.smoothed(run_id, opts.metric or "", opts.weight) if opts.smoothing else series.value
+    keep = np.isfinite(x)
+    if opts.x_range is not None:
+        lo, hi = opts.x_range
+        keep &= (x >= lo) & (x <= hi)
+    if not keep.all():
+        x, y, raw, step = x[keep], y[keep], series.value[keep], series.step[keep]
+    else:
+        raw, step = series.value, series.step
+    if x.size > 1 and np.any(np.diff(x) < 0):
+        order = np.argsort(x, kind="stable")
+        x, y, raw, step = x[order], y[order], raw[order], step[order]
+    return Visible(run_id, x, y, raw, step)
+
+
+def compute(store: SeriesStore, run_ids: list[str], opts: ViewOptions) -> list[Visible]:
+    """:func:`visible` for each run that has something to show, in ``run_ids`` order."""
+    out = [visible(store, run_id, opts) for run_id in run_ids]
+    return [v for v in out if v is not None]
+
+
+def _plottable(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Drop points plotext cannot draw: non-finite values, and values <= 0 on a log axis."""
+    keep = np.isfinite(y)
+    if log_y:
+        keep &= y > 0
+    return x[keep], y[keep]
+
+
+def _down(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list[float]]:
+    """Min/max downsample to ``buckets`` (plotext's cost grows with points)."""
+    from curvelens.core.analysis.downsample import minmax_downsample
+
+    if x.size > 2 * buckets:
+        x, y = minmax_downsample(x, y, buckets)
+    return list(map(float, x)), list(map(float, y))
+
+
+def traces(views: list[Visible], opts: ViewOptions, width: int) -> list[Trace]:
+    """Downsampled curves for ``views``; ``width`` is the pane's width in cells."""
+    buckets = max(8, width)
+    out = []
+    for view in views:
+        x, y = _down(*_plottable(view.x, view.y, opts.log_y), buckets)
+        raw = _down(*_plottable(view.x, view.raw, opts.log_y), buckets) if opts.smoothing else None
+        out.append(Trace(view.run_id, x, y, raw))
+    return out
+
+
+def y_limits(views: list[Visible], opts: ViewOptions) -> tuple[float, float] | None:
+    """The y range to show when outliers are ignored (a percentile span plus a margin)."""
+    if not opts.ignore_outliers:
+        return None
+    ys = [v.y[np.isfinite(v.y)] for v in views]
+    if opts.log_y:
+        ys = [y[y > 0] for y in ys]
+    values = np.concatenate(ys) if ys else np.empty(0)
+    if values.size < 2:
+        return None
+    lo, hi = np.percentile(values, OUTLIER_PERCENTILES)
+    if opts.log_y:
+        return float(lo) / 1.1, float(hi) * 1.1
+    margin = 0.05 * (hi - lo) or abs(hi) * 0.05 or 1.0
+    return float(lo - margin), float(hi + margin)
+
+
+def x_extent(views: list[Visible]) -> tuple[float, float] | None:
+    """Smallest and largest visible x over ``views``."""
+    spans = [(float(v.x[0]), float(v.x[-1])) for v in views if v.x.size]
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+def value_at(view: Visible, cursor: float) -> tuple[float, float] | None:
+    """(step, value) of the last point at or before x = ``cursor``, or None before the first."""
+    index = int(np.searchsorted(view.x, cursor, side="right")) - 1
+    if index < 0:
+        return None
+    return float(view.step[index]), float(view.y[index])
+
+
+def stats_frame(views: list[Visible], metric: str) -> pl.DataFrame:
+    """The visible points as a ``RUN_POINTS`` frame, the input of ``summarize``."""
+    frames = [
+        pl.DataFrame({"step": v.step, "value": v.y}).select(
+            pl.lit(v.run_id, pl.String).alias("run"),
+            pl.lit(metric, pl.String).alias("metric"),
+            "step",
+            "value",
+            pl.lit(None, pl.Float64).alias("wall_time"),
+        )
+        for v in views
+    ]
+    if not frames:
+        schema = {"run": pl.String, "metric": pl.String, "step": pl.Float64}
+        return pl.DataFrame(schema={**schema, "value": pl.Float64, "wall_time": pl.Float64})
+    return pl.concat(frames)

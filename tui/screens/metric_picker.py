@@ -1,0 +1,93 @@
+"""The metric picker: a filter box over every metric of the selected runs, grouped by
+prefix (``train_``, ``mode2_``, ``eval/``); enter picks, esc cancels."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from curvelens.tui.text import clean
+
+
+def prefix(metric: str) -> str:
+    """The group of a metric: text up to its first ``/``, ``_`` or ``.`` (or "other")."""
+    match = re.match(r"^([^/_.]+[/_.])", metric)
+    return match.group(1) if match else "other"
+
+
+class MetricPicker(ModalScreen[str | None]):
+    """Returns the picked metric name, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="picker.cancel", tooltip="close the picker"),
+        Binding("down", "move(1)", "down", show=False, id="picker.down", tooltip="next"),
+        Binding("up", "move(-1)", "up", show=False, id="picker.up", tooltip="previous"),
+    ]
+
+    def __init__(self, metrics: list[str], current: str | None) -> None:
+        super().__init__()
+        self.metrics = metrics
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        """Filter box over the list."""
+        yield Input(placeholder="filter metrics (regex)", id="picker-input")
+        yield OptionList(id="picker-list")
+
+    def on_mount(self) -> None:
+        """Fill the list and highlight the current metric."""
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, text: str) -> None:
+        """Show the metrics matching ``text``, with a header per prefix group."""
+        try:
+            pattern = re.compile(text, re.IGNORECASE)
+        except re.error:
+            pattern = re.compile(re.escape(text), re.IGNORECASE)
+        shown = [m for m in self.metrics if pattern.search(m)]
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for group, names in groupby(shown, key=prefix):
+            options.add_option(Option(Text(group, style="bold dim"), disabled=True))
+            for name in names:
+                options.add_option(Option(Text("  " + clean(name)), id=name))
+        ids = [name for name in shown]
+        target = self.current if self.current in ids else (ids[0] if ids else None)
+        if target is not None:
+            options.highlighted = options.get_option_index(target)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_move(self, delta: int) -> None:
+        """Move the highlight while typing in the filter box."""
+        options = self.query_one(OptionList)
+        if delta > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        """Close without picking."""
+        self.dismiss(None)

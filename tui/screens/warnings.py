@@ -1,0 +1,45 @@
+"""The warnings screen: every problem found while discovering and loading runs, as
+file, line and message, so a user can go and look."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from curvelens.core.schema import Issue
+from curvelens.tui.text import clean
+
+
+class WarningsScreen(ModalScreen[None]):
+    """A table of warnings; esc, q or w closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,w", "dismiss", "close", id="warnings.close", tooltip="close")
+    ]
+
+    def __init__(self, issues: list[tuple[str, Issue]]) -> None:
+        super().__init__()
+        self.issues = issues
+        """(run name or "" for discovery, issue) pairs."""
+
+    def compose(self) -> ComposeResult:
+        """A title and the table."""
+        yield Static(f"{len(self.issues)} warnings", id="warnings-title")
+        table: DataTable[Text] = DataTable(id="warnings-table", cursor_type="row")
+        table.add_columns("run", "file", "line", "problem")
+        for run, issue in self.issues:
+            line = "" if issue.line is None else str(issue.line)
+            table.add_row(
+                Text(clean(run)), Text(clean(issue.path)), Text(line, justify="right"),
+                Text(clean(issue.message)),
+            )  # fmt: skip
+        yield table
+
+    def on_mount(self) -> None:
+        """Focus the table."""
+        self.query_one(DataTable).focus()

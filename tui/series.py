@@ -1,0 +1,88 @@
+"""Per-run, per-metric numpy arrays split once from the loaded points, plus a bounded cache
+of smoothed series, so a redraw never touches polars or re-smooths a full series."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+#: Smoothed series kept in memory (each up to a full series of float64).
+SMOOTH_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Series:
+    """One run's points of one metric, sorted by step."""
+
+    step: np.ndarray
+    """Training steps (float64)."""
+    value: np.ndarray
+    """Logged values; NaN and inf kept."""
+    wall: np.ndarray
+    """Unix seconds of each point; NaN where the format records no time."""
+
+    @property
+    def has_time(self) -> bool:
+        """True when at least one point has a wall time."""
+        return bool(self.wall.size) and bool(np.isfinite(self.wall).any())
+
+
+def split_points(points: pl.DataFrame) -> dict[str, Series]:
+    """Split a ``POINTS`` frame into one :class:`Series` per metric (runs in a worker thread)."""
+    if points.height == 0:
+        return {}
+    frame = points.with_columns(pl.col("wall_time").fill_null(float("nan")))
+    out: dict[str, Series] = {}
+    for (metric,), part in frame.partition_by("metric", as_dict=True).items():
+        part = part.sort("step")
+        out[str(metric)] = Series(
+            step=part.get_column("step").to_numpy(),
+            value=part.get_column("value").to_numpy(),
+            wall=part.get_column("wall_time").to_numpy(),
+        )
+    return out
+
+
+class SeriesStore:
+    """Series of every loaded run, and the smoothed versions asked for so far."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, dict[str, Series]] = {}
+        self._smoothed: OrderedDict[tuple[str, str, float], np.ndarray] = OrderedDict()
+
+    def add(self, run_id: str, series: dict[str, Series]) -> None:
+        """Store (or replace) one run's series and forget its smoothed versions."""
+        self._runs[run_id] = series
+        for key in [k for k in self._smoothed if k[0] == run_id]:
+            del self._smoothed[key]
+
+    def get(self, run_id: str, metric: str) -> Series | None:
+        """The series of ``metric`` in ``run_id``, or None when the run did not log it."""
+        return self._runs.get(run_id, {}).get(metric)
+
+    def metrics(self, run_ids: list[str] | None = None) -> list[str]:
+        """Sorted union of the metrics of ``run_ids`` (all runs when None)."""
+        ids = self._runs if run_ids is None else run_ids
+        names: set[str] = set()
+        for run_id in ids:
+            names.update(self._runs.get(run_id, {}))
+        return sorted(names)
+
+    def smoothed(self, run_id: str, metric: str, weight: float) -> np.ndarray:
+        """Debiased EMA of the FULL series (before any range cut or downsampling), cached."""
+        key = (run_id, metric, round(weight, 3))
+        cached = self._smoothed.get(key)
+        if cached is not None:
+            self._smoothed.move_to_end(key)
+            return cached
+        from curvelens.core.analysis.smoothing import ema
+
+        series = self.get(run_id, metric)
+        values = ema(series.value, key[2]) if series is not None else np.empty(0)
+        self._smoothed[key] = values
+        if len(self._smoothed) > SMOOTH_CACHE_SIZE:
+            self._smoothed.popitem(last=False)
+        return values

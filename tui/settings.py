@@ -1,0 +1,165 @@
+"""User config (TOML defaults and key remaps, read-only) and per-root view state (JSON in
+the user's state directory, never in run folders). Both paths can be redirected by env vars."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "CURVELENS_CONFIG"
+"""Env var naming the config file (default: ``<user config dir>/config.toml``)."""
+STATE_ENV = "CURVELENS_STATE_DIR"
+"""Env var naming the state directory (default: platformdirs ``user_state_dir``)."""
+X_AXES = ("step", "wall", "relative")
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or holds an unknown key or a wrong value."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Defaults from the config file; every field can be set at the top level of the TOML."""
+
+    theme: str = "textual-dark"
+    """Textual theme name."""
+    x_axis: str = "step"
+    """Default x axis: ``step``, ``wall`` or ``relative``."""
+    smoothing: bool = False
+    """Whether smoothing starts on."""
+    smoothing_weight: float = 0.6
+    """Default EMA weight, 0 <= w < 1."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """``[keys]`` table: binding id -> comma-separated keys, applied with App.set_keymap."""
+
+
+def config_path() -> Path:
+    """Where the config file is read from."""
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("curvelens")) / "config.toml"
+
+
+def _check(name: str, value: Any, themes: Collection[str]) -> None:
+    """Raise ConfigError when ``value`` is not valid for field ``name``."""
+    if name == "theme" and (not isinstance(value, str) or (themes and value not in themes)):
+        raise ConfigError(f"theme {value!r} is unknown; one of: {', '.join(sorted(themes))}")
+    if name == "x_axis" and value not in X_AXES:
+        raise ConfigError(f"x_axis must be one of {', '.join(X_AXES)}, not {value!r}")
+    if name == "smoothing" and not isinstance(value, bool):
+        raise ConfigError(f"smoothing must be true or false, not {value!r}")
+    if name == "smoothing_weight" and not (
+        isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+    ):
+        raise ConfigError(f"smoothing_weight must be a number in [0, 1), not {value!r}")
+
+
+def parse_config(
+    data: dict[str, Any], binding_ids: Collection[str], themes: Collection[str] = ()
+) -> Config:
+    """Validate a parsed TOML table; unknown keys and binding ids are refused."""
+    allowed = {f.name for f in fields(Config)}
+    for name, value in data.items():
+        if name not in allowed:
+            raise ConfigError(f"unknown setting {name!r}; known: {', '.join(sorted(allowed))}")
+        if name != "keys":
+            _check(name, value, themes)
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError('[keys] must be a table of binding_id = "keys"')
+    for binding_id, value in keys.items():
+        if binding_id not in binding_ids:
+            known = ", ".join(sorted(binding_ids))
+            raise ConfigError(f"unknown binding id {binding_id!r} in [keys]; known: {known}")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f'[keys] {binding_id} must be a non-empty string like "ctrl+y"')
+    return Config(**{**data, "keys": dict(keys)})
+
+
+def load_config(binding_ids: Collection[str], themes: Collection[str] = ()) -> Config:
+    """Read the config file (defaults when it does not exist)."""
+    path = config_path()
+    if not path.is_file():
+        return Config()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    try:
+        return parse_config(data, binding_ids, themes)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+@dataclass
+class ViewState:
+    """What the app remembers per root between sessions."""
+
+    filter: str = ""
+    metric: str | None = None
+    smoothing: bool = False
+    weight: float = 0.6
+    x_axis: str = "step"
+    log_y: bool = False
+    ignore_outliers: bool = False
+    selected: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    sort: str = "name"
+    sort_reverse: bool = False
+
+
+def state_dir() -> Path:
+    """The directory view states are kept in."""
+    if env := os.environ.get(STATE_ENV):
+        return Path(env)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("curvelens"))
+
+
+def state_path(paths: Sequence[str]) -> Path:
+    """State file of the set of roots ``paths`` (a hash of their resolved paths)."""
+    roots = sorted(str(Path(p).expanduser().resolve()) for p in paths)
+    digest = hashlib.sha1(json.dumps(roots).encode()).hexdigest()[:16]
+    return state_dir() / f"view-{digest}.json"
+
+
+def load_state(paths: Sequence[str], config: Config) -> ViewState:
+    """The remembered view of ``paths``, or the config's defaults when none (or unreadable)."""
+    default = ViewState(
+        smoothing=config.smoothing, weight=config.smoothing_weight, x_axis=config.x_axis
+    )
+    try:
+        data = json.loads(state_path(paths).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(ViewState)}
+        state = ViewState(**{k: v for k, v in data.items() if k in known})
+    except (OSError, ValueError, TypeError):
+        return default
+    if state.x_axis not in X_AXES or not isinstance(state.selected, list):
+        return default
+    return state
+
+
+def save_state(paths: Sequence[str], state: ViewState) -> str | None:
+    """Write the view state; returns an error message instead of raising."""
+    path = state_path(paths)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        return f"could not save view state to {path}: {exc}"
+    return None
