@@ -30,8 +30,9 @@ from curvelens.core.analysis.effects import finite_values
 DEFAULT_SEED_KEYS = ("seed", "random_seed", "rng_seed", "global_seed", "data_seed", "torch_seed")
 #: The seed part of a run name: ``_seed3``, ``-seed-3``, ``seed_3``, ``/seed3``.
 DEFAULT_NAME_PATTERN = r"[_-]?seed[_-]?\d+"
-#: A ``YYYYmmdd_HHMMSS`` (or ``-``) timestamp at the end of a name or path component.
-_TIMESTAMP = re.compile(r"[_-]?\d{8}[_-]\d{6}(?=/|$)")
+#: ``YYYYmmdd_HHMMSS`` timestamps (one or a resume chain of several) ending a name or path
+#: component.
+_TIMESTAMP = re.compile(r"(?:[_-]?\d{8}[_-]\d{6})+(?=/|$)")
 
 ScalarAt = Literal["final", "best"] | float
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -19,6 +20,16 @@ from curvelens.core.analysis.groups import (
 )
 
 NAN = float("nan")
+ROOT = Path(__file__).resolve().parents[2]
+EXPERIMENTS = (
+    ROOT.parent
+    / "shared"
+    / "fixtures"
+    / "real"
+    / "custom_experiments"
+    / "Yinhan-Lu__Arbitrary-Probability-Model"
+    / "experiments"
+)
 
 
 def run_points(rows: Sequence[tuple[str, float, float]], metric: str = "loss") -> pl.DataFrame:
@@ -91,6 +102,17 @@ def test_groups_by_name_when_no_run_has_a_seed_param() -> None:
         "exp/base": ["exp/base_seed1_20251020_033212", "exp/base_seed2_20251021_101500"],
         "exp/new": ["exp/new-seed-1"],
     }
+
+
+def test_real_run_names_group_a_resume_chain_and_keep_configs_apart() -> None:
+    # Each resume of cond0-60 made a new dir by appending one more timestamp.
+    names = sorted(p.name for p in EXPERIMENTS.iterdir() if p.is_dir())
+    groups = group_runs({name: {} for name in names})
+    chain = groups["cond0-60_max_block_rope_gpt2_conditional"]
+    assert len(chain) == 4 and all(n.startswith("cond0-60_max_block") for n in chain)
+    assert len(groups) == len(names) - 3
+    assert "cond0-20_max_block_rope_distilgpt2_conditional" in groups
+    assert "distilgpt2_wikipedia_full" in groups
 
 
 def test_groups_by_custom_name_pattern() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -19,6 +20,12 @@ from curvelens.core.analysis.pairwise import (
 )
 
 NAN = float("nan")
+ROOT = Path(__file__).resolve().parents[2]
+REAL_RUN = (
+    ROOT.parent
+    / "shared/fixtures/real/custom_experiments/Yinhan-Lu__Arbitrary-Probability-Model"
+    / "experiments/cond0-20_max_block_rope_distilgpt2_conditional_20251229_212429_20251230_052106"
+)
 
 
 def points(steps: list[float] | np.ndarray, values: list[float] | np.ndarray) -> pl.DataFrame:
@@ -77,6 +84,26 @@ def test_align_rejects_several_metrics() -> None:
     mixed = pl.concat([points([0], [1.0]), points([0], [2.0]).with_columns(metric=pl.lit("acc"))])
     with pytest.raises(ValueError, match="one metric"):
         align(mixed, points([0], [1.0]))
+
+
+def real_points(metric: str) -> pl.DataFrame:
+    """One metric of the real reference CSV: eval columns are empty on train rows."""
+    table = pl.read_csv(REAL_RUN / "logs" / "metrics.csv", infer_schema_length=0)
+    return table.select(
+        pl.lit(metric).alias("metric"),
+        pl.col("step").cast(pl.Float64),
+        pl.col(metric).cast(pl.Float64).alias("value"),
+    ).drop_nulls("value")
+
+
+def test_real_sparse_eval_rows_align_without_empty_rows() -> None:
+    mode1, mode2, train = (real_points(m) for m in ("mode1_loss", "mode2_loss", "train_loss"))
+    assert 0 < mode1.height < train.height
+    table = progression(align(mode1, mode2))
+    assert table.height == mode1.height
+    assert table.null_count().sum_horizontal().item() == 0
+    # eval steps repeat a train row's step, so an eval metric aligns with train loss there
+    assert align(mode1, train).height == mode1.height
 
 
 def test_final_values_use_last_finite_point_of_each_run() -> None:
