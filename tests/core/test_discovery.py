@@ -1,0 +1,119 @@
+"""discover(): walking roots, nesting, skipped folders, symlink loops, filters and odd names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from curvelens.core.discovery import discover
+
+
+def _run(folder: Path, log: str = "logs/metrics.csv") -> Path:
+    (folder / log).parent.mkdir(parents=True, exist_ok=True)
+    (folder / log).write_text("step,loss\n1,0.5\n")
+    return folder
+
+
+def _ids(paths: list[Path], pattern: str | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
+    return [ref.id for ref in discover(paths, pattern=pattern, exclude=exclude).runs]
+
+
+def test_roots_are_walked_and_ids_are_relative(tmp_path: Path) -> None:
+    _run(tmp_path / "exp" / "b_20250101_000000")
+    _run(tmp_path / "exp" / "a_20250101_000000")
+    _run(tmp_path / "other" / "lightning_logs" / "version_0", "metrics.csv")
+    found = discover([tmp_path])
+    assert [r.id for r in found.runs] == [
+        "exp/a_20250101_000000",
+        "exp/b_20250101_000000",
+        "other/lightning_logs/version_0",
+    ]
+    assert [r.format for r in found.runs] == ["reference", "reference", "csv"]
+    assert found.issues == ()
+
+
+def test_a_run_nested_in_a_run_is_one_run(tmp_path: Path) -> None:
+    outer = _run(tmp_path / "outer")
+    _run(outer / "inner")
+    assert _ids([tmp_path]) == ["outer"]
+
+
+def test_a_root_that_is_a_run_uses_its_name(tmp_path: Path) -> None:
+    run = _run(tmp_path / "solo_20250101_000000")
+    (ref,) = discover([run]).runs
+    assert (ref.id, ref.name, ref.format) == (
+        "solo_20250101_000000",
+        "solo_20250101_000000",
+        "reference",
+    )
+
+
+def test_checkpoints_hidden_and_virtualenvs_are_skipped(tmp_path: Path) -> None:
+    _run(tmp_path / "checkpoints" / "x", "metrics.csv")
+    _run(tmp_path / ".cache" / "y", "metrics.csv")
+    _run(tmp_path / "env" / "lib" / "z", "metrics.csv")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    _run(tmp_path / "node_modules" / "w", "metrics.csv")
+    _run(tmp_path / "real_run", "metrics.csv")
+    assert _ids([tmp_path]) == ["real_run"]
+
+
+def test_symlink_loops_end_and_linked_runs_are_found_once(tmp_path: Path) -> None:
+    _run(tmp_path / "data" / "run1", "metrics.csv")
+    (tmp_path / "data" / "loop").symlink_to(tmp_path)
+    (tmp_path / "alias").symlink_to(tmp_path / "data")
+    assert _ids([tmp_path]) == ["alias/run1"]  # the same folder reached twice counts once
+
+
+def test_pattern_and_exclude(tmp_path: Path) -> None:
+    for name in ["distilgpt2_a", "distilgpt2_b", "gpt2_c"]:
+        _run(tmp_path / "exp" / name, "metrics.csv")
+    assert _ids([tmp_path], pattern="distilgpt2_*") == ["exp/distilgpt2_a", "exp/distilgpt2_b"]
+    assert _ids([tmp_path], exclude=("*_b",)) == ["exp/distilgpt2_a", "exp/gpt2_c"]
+    assert _ids([tmp_path], exclude=("exp/gpt2*",)) == ["exp/distilgpt2_a", "exp/distilgpt2_b"]
+
+
+def test_missing_path_and_unknown_file_are_issues(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    found = discover([tmp_path / "nope", tmp_path / "notes.txt"])
+    assert found.runs == ()
+    assert [i.path.name for i in found.issues] == ["nope", "notes.txt"]
+
+
+def test_a_log_file_given_directly(tmp_path: Path) -> None:
+    log = tmp_path / "progress.tsv"
+    log.write_text("step\tloss\n1\t2\n")
+    (ref,) = discover([log]).runs
+    assert (ref.id, ref.name, ref.path, ref.format) == ("progress.tsv", "progress", log, "csv")
+
+
+def test_loose_jsonl_files_are_runs_but_metrics_jsonl_makes_a_folder_run(tmp_path: Path) -> None:
+    (tmp_path / "logs" / "q7").mkdir(parents=True)
+    (tmp_path / "logs" / "a.jsonl").write_text('{"step": 1, "loss": 2}\n')
+    (tmp_path / "logs" / "q7" / "b.jsonl").write_text('{"step": 1, "loss": 2}\n')
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 1, "loss": 2}\n')
+    (tmp_path / "run" / "extra.jsonl").write_text('{"step": 1, "loss": 2}\n')
+    assert _ids([tmp_path]) == ["logs/a.jsonl", "logs/q7/b.jsonl", "run"]
+
+
+@pytest.mark.parametrize("name", ["with space", "ünïcødé_实验", "new\nline"])
+def test_odd_folder_names(tmp_path: Path, name: str) -> None:
+    _run(tmp_path / name, "metrics.csv")
+    (ref,) = discover([tmp_path]).runs
+    assert ref.id == name and ref.path == tmp_path / name
+
+
+def test_colliding_ids_across_roots_are_made_unique(tmp_path: Path) -> None:
+    _run(tmp_path / "one" / "run", "metrics.csv")
+    _run(tmp_path / "two" / "run", "metrics.csv")
+    assert _ids([tmp_path / "one", tmp_path / "two"]) == ["run", "run#2"]
+
+
+def test_real_fixture_tree(real: Path) -> None:
+    found = discover([real / "custom_experiments", real / "lightning_csv", real / "jsonl"])
+    formats = [ref.format for ref in found.runs]
+    assert formats.count("reference") == 11
+    assert formats.count("csv") == 11
+    assert formats.count("jsonl") == 5

@@ -1,0 +1,145 @@
+"""load_run/load_runs on bad inputs, progress, stacking, status, and read-only behaviour."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from curvelens.core.discovery import discover
+from curvelens.core.loading import RUNNING_WINDOW_S, load_run, load_runs, stack_points
+from curvelens.core.schema import RUN_POINTS, RunRef
+
+HEADER = "step,epoch,train_loss,val_loss\n"
+
+
+def _ref(path: Path, fmt: str = "csv") -> RunRef:
+    return RunRef(id=path.name, name=path.stem, path=path, format=fmt)
+
+
+def _write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+def test_malformed_middle_line_is_skipped_with_an_issue(tmp_path: Path) -> None:
+    rows = [f"{s},1,{10 - s / 10},\n" for s in range(1, 60)]
+    rows[55] = "56,1\n"  # file line 57
+    run = load_run(_ref(_write(tmp_path / "metrics.csv", HEADER + "".join(rows))))
+    assert run.error is None
+    (issue,) = run.issues
+    assert (issue.line, issue.message) == (57, "expected 4 fields, found 2")
+    assert str(issue).endswith("metrics.csv:57: expected 4 fields, found 2")
+    assert 56.0 not in run.points.filter(pl.col("metric") == "train_loss").get_column("step")
+    assert run.points.filter(pl.col("metric") == "train_loss").height == 58
+
+
+def test_half_written_last_line_is_silent(tmp_path: Path) -> None:
+    run = load_run(_ref(_write(tmp_path / "metrics.csv", HEADER + "1,1,2.5,\n2,1,2.")))
+    assert run.issues == ()
+    assert run.points.filter(pl.col("metric") == "train_loss").get_column("step").to_list() == [1.0]
+
+
+def test_non_utf8_bytes_do_not_stop_the_read(tmp_path: Path) -> None:
+    data = b"step,loss,tag\n1,0.5,caf\xe9\n2,0.25,caf\xe9\n"
+    run = load_run(_ref(_write(tmp_path / "metrics.csv", data)))
+    assert run.error is None
+    assert run.points.get_column("value").to_list() == [0.5, 0.25]
+    assert run.params == {"tag": "caf\ufffd"}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "empty"), (HEADER.encode(), "header only")],
+)
+def test_empty_and_header_only_load_with_a_message(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    run = load_run(_ref(_write(tmp_path / "metrics.csv", content)))
+    assert run.error is None and run.points.height == 0
+    assert expected in run.issues[0].message
+
+
+def test_binary_garbage_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    log = _write(tmp_path / "metrics.csv", bytes(range(256)) * 8)
+    run = load_run(_ref(log))
+    assert run.status == "error" and run.points.height == 0
+    assert run.error == f"{log}: binary content, not a text log"
+
+
+def test_directory_named_like_a_log_file(tmp_path: Path) -> None:
+    (tmp_path / "run" / "logs" / "metrics.csv").mkdir(parents=True)
+    run = load_run(_ref(tmp_path / "run", "reference"))
+    assert run.error is not None and "is a directory" in run.error
+    assert str(tmp_path / "run" / "logs" / "metrics.csv") in run.error
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    log = _write(tmp_path / "metrics.csv", HEADER)
+    log.chmod(0)
+    try:
+        run = load_run(_ref(log))
+    finally:
+        log.chmod(0o644)
+    assert run.error == f"{log}: permission denied"
+
+
+def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _write(tmp_path / "metrics.csv", HEADER)
+
+    def deny(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    assert load_run(_ref(log)).error == f"{log}: permission denied"
+
+
+def test_bad_runs_do_not_stop_the_others(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good" / "metrics.csv", "step,loss\n1,2\n").parent
+    _write(tmp_path / "bad" / "metrics.csv", b"\x00\x01\x02" * 100)
+    (tmp_path / "gone" / "metrics.csv").mkdir(parents=True)
+    progress: list[tuple[int, int]] = []
+    runs = load_runs(discover([tmp_path]).runs, on_progress=lambda d, t: progress.append((d, t)))
+    assert [r.ref.id for r in runs] == ["bad", "gone", "good"]
+    assert [r.error is None for r in runs] == [False, False, True]
+    assert progress == [(1, 3), (2, 3), (3, 3)]
+    assert runs[2].ref.path == good
+
+
+def test_stack_points_adds_the_run_id(tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "metrics.csv", "step,loss\n1,2\n2,1\n")
+    _write(tmp_path / "b" / "metrics.csv", "step,loss\n1,3\n")
+    stacked = stack_points(load_runs(discover([tmp_path]).runs))
+    assert dict(stacked.schema) == dict(RUN_POINTS)
+    assert stacked.select("run", "step", "value").rows() == [("a", 1, 2), ("a", 2, 1), ("b", 1, 3)]
+    assert stack_points([]).schema == pl.Schema(RUN_POINTS)
+
+
+def test_status_running_then_unknown_by_log_age(tmp_path: Path) -> None:
+    log = _write(tmp_path / "metrics.csv", "step,loss\n1,2\n")
+    assert load_run(_ref(log)).status == "running"
+    old = time.time() - RUNNING_WINDOW_S - 60
+    os.utime(log, (old, old))
+    run = load_run(_ref(log))
+    assert run.status == "unknown"
+    assert run.updated is not None and abs(run.updated.timestamp() - old) < 1e-3
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")
+    }
+
+
+def test_reading_never_modifies_the_run_folders(real: Path) -> None:
+    before = _snapshot(real)
+    runs = load_runs(discover([real]).runs)
+    assert runs
+    assert _snapshot(real) == before
