@@ -21,6 +21,8 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from curvelens.core.readers.protobuf import fields, signed, varint
+
 _HEADER = struct.Struct("<QI")
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
@@ -68,45 +70,10 @@ def masked_crc32c(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(buf: bytes, start: int = 0, end: int | None = None) -> list[tuple[int, int, object]]:
-    """Split one protobuf message into (field number, wire type, raw value) triples."""
-    end = len(buf) if end is None else end
-    out: list[tuple[int, int, object]] = []
-    pos = start
-    while pos < end:
-        key, pos = _varint(buf, pos)
-        number, wire = key >> 3, key & 7
-        value: object
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos : pos + 8], pos + 8
-        elif wire == 2:
-            size, pos = _varint(buf, pos)
-            value, pos = buf[pos : pos + size], pos + size
-        elif wire == 5:
-            value, pos = buf[pos : pos + 4], pos + 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        out.append((number, wire, value))
-    return out
-
-
 def _plugin_name(metadata: bytes) -> str | None:
-    for number, _, value in _fields(metadata):
+    for number, _, value in fields(metadata):
         if number == 1 and isinstance(value, bytes):
-            for sub_number, _, sub_value in _fields(value):
+            for sub_number, _, sub_value in fields(value):
                 if sub_number == 1 and isinstance(sub_value, bytes):
                     return sub_value.decode("utf-8", "replace")
     return None
@@ -117,7 +84,7 @@ def _tensor_scalar(tensor: bytes) -> float | None:
     dtype = 0
     content = b""
     repeated: list[float] = []
-    for number, wire, value in _fields(tensor):
+    for number, wire, value in fields(tensor):
         if number == 1 and isinstance(value, int):
             dtype = value
         elif number == 2 and isinstance(value, bytes) and value:
@@ -137,18 +104,14 @@ def _repeated_numbers(number: int, wire: int, value: object) -> list[float]:
         raw = value if isinstance(value, bytes) else b""
         return [v for (v,) in _DOUBLE.iter_unpack(raw[: len(raw) // 8 * 8])]
     if wire == 0 and isinstance(value, int):  # int_val, int64_val, half_val unpacked
-        return [float(_signed(value))] if number != 13 else [_half_bits(value)]
+        return [float(signed(value))] if number != 13 else [_half_bits(value)]
     values: list[float] = []
     if isinstance(value, bytes):
         pos = 0
         while pos < len(value):
-            item, pos = _varint(value, pos)
-            values.append(_half_bits(item) if number == 13 else float(_signed(item)))
+            item, pos = varint(value, pos)
+            values.append(_half_bits(item) if number == 13 else float(signed(item)))
     return values
-
-
-def _signed(value: int) -> int:
-    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def _half_bits(bits: int) -> float:
@@ -195,17 +158,17 @@ class _Decoder:
         wall_time = _DOUBLE.unpack_from(payload, 1)[0]
         step, pos = 0, 9
         if payload[pos] == 0x10:
-            raw_step, pos = _varint(payload, pos + 1)
-            step = _signed(raw_step)
+            raw_step, pos = varint(payload, pos + 1)
+            step = signed(raw_step)
         if pos >= len(payload) or payload[pos] != 0x2A:
             return False
-        size, pos = _varint(payload, pos + 1)
+        size, pos = varint(payload, pos + 1)
         if pos + size != len(payload):
             return False
         while pos < len(payload):
             if payload[pos] != 0x0A:
                 return False
-            size, pos = _varint(payload, pos + 1)
+            size, pos = varint(payload, pos + 1)
             self._value(payload[pos : pos + size], step, wall_time)
             pos += size
         return True
@@ -214,23 +177,23 @@ class _Decoder:
         wall_time = 0.0
         step = 0
         summary: bytes | None = None
-        for number, _, value in _fields(payload):
+        for number, _, value in fields(payload):
             if number == 1 and isinstance(value, bytes):
                 wall_time = _DOUBLE.unpack(value)[0]
             elif number == 2 and isinstance(value, int):
-                step = _signed(value)
+                step = signed(value)
             elif number == 5 and isinstance(value, bytes):
                 summary = value
             elif number == 7 and isinstance(value, bytes):
                 self._session_log(value)
         if summary is None:
             return
-        for number, _, value in _fields(summary):
+        for number, _, value in fields(summary):
             if number == 1 and isinstance(value, bytes):
                 self._value(value, step, wall_time)
 
     def _session_log(self, payload: bytes) -> None:
-        for number, _, value in _fields(payload):
+        for number, _, value in fields(payload):
             if number == 1 and value == 1 and self.events > 1:
                 self.out.restarts += 1
 
@@ -243,7 +206,7 @@ class _Decoder:
         tag = ""
         scalar: float | None = None
         tensor: bytes | None = None
-        for number, _, value in _fields(payload):
+        for number, _, value in fields(payload):
             if number == 1 and isinstance(value, bytes):
                 tag = value.decode("utf-8", "replace")
             elif number == 2 and isinstance(value, bytes):
