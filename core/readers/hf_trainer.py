@@ -1,0 +1,196 @@
+"""Hugging Face Trainer runs: ``trainer_state.json`` and its ``log_history`` list.
+
+A run is a Trainer ``output_dir`` holding ``trainer_state.json`` (written by
+``save_state()``) or ``checkpoint-<N>/`` folders (or a Hub-style ``last-checkpoint/``). The
+state read is the output dir's own file, else the checkpoint with the numerically largest N
+(``checkpoint-1000`` after ``checkpoint-500``), whose history is the merged one after resumes.
+Checkpoint folders are part of their output dir's run, never runs of their own.
+
+Every numeric key of a ``log_history`` entry except ``step`` is a metric at that entry's
+step (``epoch`` included); strings (``remaining_time``) and nested values are ignored.
+Python's bare ``NaN``/``Infinity`` tokens are accepted. There is no wall time. Params: the
+top-level settings (``max_steps``, ``train_batch_size`` ...) and the model's ``config.json``
+as ``model.*``. Status ``finished`` when ``global_step >= max_steps`` or the final
+``train_runtime`` summary entry exists. ``training_args.bin`` is a pickle and never opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from curvelens.core.params import ParamValue, flatten_config
+from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.schema import Issue
+
+STATE = "trainer_state.json"
+MODEL_CONFIG = "config.json"
+LAST_CHECKPOINT = "last-checkpoint"
+_CHECKPOINT = re.compile(r"checkpoint-(\d+)")
+_NOT_METRICS = frozenset({"step"})
+_NOT_PARAMS = frozenset(
+    {
+        "log_history",
+        "global_step",
+        "epoch",
+        "total_flos",
+        "best_metric",
+        "best_model_checkpoint",
+        "best_global_step",
+        "num_input_tokens_seen",
+        "is_hyper_param_search",
+        "is_local_process_zero",
+        "is_world_process_zero",
+    }
+)
+
+
+def checkpoint_folders(entry_names: frozenset[str]) -> list[str]:
+    """``checkpoint-<N>`` names among ``entry_names``, largest N first (numerically)."""
+    found = [(int(m.group(1)), n) for n in entry_names if (m := _CHECKPOINT.fullmatch(n))]
+    return [name for _, name in sorted(found, reverse=True)]
+
+
+def state_file(folder: Path, entry_names: frozenset[str]) -> Path | None:
+    """The ``trainer_state.json`` a run folder is read from (see the module docstring)."""
+    if STATE in entry_names:
+        return folder / STATE
+    names = checkpoint_folders(entry_names)
+    if LAST_CHECKPOINT in entry_names:
+        names.append(LAST_CHECKPOINT)
+    for name in names:
+        if (folder / name / STATE).is_file():
+            return folder / name / STATE
+    return None
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    """The parsed state file; ReadError when it is not a JSON object with a log_history list."""
+    try:
+        state = json.loads(decode(read_log_bytes(path)))
+    except ValueError as exc:
+        raise ReadError(path, f"invalid JSON (half-written?): {exc}") from None
+    if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
+        raise ReadError(path, "not a Trainer state: no log_history list")
+    return state
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def history_points(history: list[Any], path: Path) -> tuple[PointLists, list[Issue]]:
+    """Numeric keys of each log entry as observations at the entry's step."""
+    lists = PointLists()
+    skipped = 0
+    for entry in history:
+        step = entry.get("step") if isinstance(entry, dict) else None
+        if not _is_number(step):
+            skipped += 1
+            continue
+        for key, value in entry.items():
+            if key not in _NOT_METRICS and _is_number(value):
+                lists.add(key, float(step), float(value), None)
+    issues = [Issue(path, f"{skipped} log_history entries without a step skipped")]
+    return lists, issues if skipped else []
+
+
+def state_params(state: Mapping[str, Any]) -> dict[str, ParamValue]:
+    """Top-level scalar settings of the state, without progress and result fields."""
+    return {
+        key: value
+        for key, value in state.items()
+        if key not in _NOT_PARAMS
+        and value is not None
+        and (isinstance(value, str | bool) or _is_number(value))
+    }
+
+
+def model_params(folders: list[Path]) -> tuple[dict[str, ParamValue], list[Issue], list[Path]]:
+    """The first ``config.json`` found in ``folders``, flattened as ``model.*``."""
+    for folder in folders:
+        path = folder / MODEL_CONFIG
+        if not path.is_file():
+            continue
+        try:
+            config = json.loads(decode(read_log_bytes(path)))
+        except (ReadError, ValueError) as exc:
+            return {}, [Issue(path, f"model config ignored: {exc}")], [path]
+        if not isinstance(config, dict):
+            return {}, [Issue(path, "model config ignored: not a JSON object")], [path]
+        return flatten_config(config, prefix="model."), [], [path]
+    return {}, [], []
+
+
+def _finished(state: Mapping[str, Any], history: list[Any]) -> bool:
+    step, limit = state.get("global_step"), state.get("max_steps")
+    if _is_number(step) and _is_number(limit) and limit > 0 and step >= limit:
+        return True
+    return any(isinstance(entry, dict) and "train_runtime" in entry for entry in history)
+
+
+class HfTrainerReader(Reader):
+    """Trainer output dirs and checkpoints: the ``log_history`` of ``trainer_state.json``."""
+
+    name = "hf_trainer"
+
+    def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
+        """``trainer_state.json`` here, or in the newest ``checkpoint-N``/``last-checkpoint``."""
+        return state_file(folder, entry_names) is not None
+
+    def accepts_file(self, path: Path) -> bool:
+        """A ``trainer_state.json`` given directly."""
+        return path.name == STATE
+
+    def describe(self, path: Path) -> Description:
+        """Metric keys of the log history (the JSON has no cheaper header)."""
+        state_path = self._state_path(path)
+        try:
+            state = load_state(state_path)
+        except ReadError as exc:
+            return Description(metrics=(), issues=(Issue(exc.path, exc.message),))
+        lists, issues = history_points(state["log_history"], state_path)
+        return Description(
+            metrics=tuple(sorted(set(lists.metrics))),
+            params=state_params(state),
+            issues=tuple(issues),
+        )
+
+    def read(self, path: Path) -> ReadResult:
+        """Points, settings, model config and status of the run's Trainer state."""
+        state_path = self._state_path(path)
+        state = load_state(state_path)
+        history = state["log_history"]
+        lists, issues = history_points(history, state_path)
+        points, resumed = points_from(lists)
+        folders = list(
+            dict.fromkeys([state_path.parent, path if path.is_dir() else state_path.parent])
+        )
+        model, model_issues, config_files = model_params(folders)
+        return ReadResult(
+            points=points,
+            params={**state_params(state), **model},
+            resumed=resumed,
+            issues=tuple(issues + model_issues),
+            status="finished" if _finished(state, history) else "unknown",
+            files=(state_path, *config_files),
+        )
+
+    @staticmethod
+    def _state_path(path: Path) -> Path:
+        if not path.is_dir():
+            return path
+        try:
+            names = frozenset(os.listdir(path))
+        except OSError as exc:
+            raise ReadError(path, f"cannot list folder: {exc.strerror or exc}") from None
+        found = state_file(path, names)
+        if found is None:
+            raise ReadError(path, f"no {STATE} here or in a checkpoint folder")
+        return found
