@@ -144,3 +144,23 @@ def test_series_cuts_one_sorted_metric_of_one_run():
     )
     steps, values = series(frame, "loss", run="a")
     assert steps.tolist() == [1.0, 2.0] and values.tolist() == [2.0, 1.0]
+
+
+def test_real_reference_run_matches_numpy_on_the_raw_csv(real):
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import load_run
+
+    experiments = real / "custom_experiments" / "Yinhan-Lu__Arbitrary-Probability-Model"
+    name = "cond0-40_max_block_rope_distilgpt2_conditional_20251229_212429_20251229_213909"
+    [ref] = [r for r in discover([experiments]).runs if r.name == name]
+    out = summarize(load_run(ref).points)
+    raw = pl.read_csv(ref.path / "logs" / "metrics.csv", infer_schema_length=None)
+    for metric in ("train_loss", "mode1_loss", "mode3_ppl"):
+        column = raw.select("step", metric).drop_nulls().unique("step", keep="last").sort("step")
+        values = column.get_column(metric).cast(pl.Float64).to_numpy()
+        r = row(out, metric=metric)
+        assert r["count"] == values.size
+        assert r["mean"] == pytest.approx(values.mean(), rel=1e-9)
+        assert r["std"] == pytest.approx(values.std(ddof=1), rel=1e-9)
+        assert r["last"] == pytest.approx(values[-1])
+        assert r["best"] == pytest.approx(values.min())

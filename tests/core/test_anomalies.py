@@ -1,0 +1,148 @@
+"""Anomaly detection: spikes, drops, NaN/inf, loss explosions, grad-norm blow-ups."""
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from curvelens.core.analysis.anomalies import (
+    Anomaly,
+    Thresholds,
+    detect,
+    detect_all,
+    is_grad_norm,
+    is_schedule,
+)
+from curvelens.core.schema import POINTS
+
+STEPS = np.arange(300, dtype=np.float64)
+
+
+def noisy(level=2.0, noise=0.01, seed=0):
+    return level + np.random.default_rng(seed).normal(0.0, noise, STEPS.size)
+
+
+def kinds(found):
+    return [(a.step, a.kind) for a in found]
+
+
+def test_injected_loss_spike_is_one_spike_not_two():
+    values = noisy()
+    values[120] = 2.5
+    found = detect("train_loss", STEPS, values)
+    assert kinds(found) == [(120.0, "spike")]
+    assert found[0].value == 2.5 and found[0].score > 6
+
+
+def test_good_direction_jumps_are_not_reported():
+    loss = noisy()
+    loss[120] = 1.5  # a one-point dip of a loss is not a problem
+    acc = noisy(0.8, 0.001)
+    acc[200:] += 0.05  # an accuracy step up is progress
+    assert detect("train_loss", STEPS, loss) == []
+    assert detect("val_acc", STEPS, acc) == []
+
+
+def test_accuracy_drop_is_reported():
+    acc = noisy(0.8, 0.001)
+    acc[200:] -= 0.05
+    assert kinds(detect("val_acc", STEPS, acc)) == [(200.0, "drop")]
+
+
+def test_unknown_metrics_report_both_directions():
+    values = noisy(1.0)
+    values[50] += 1.0
+    values[150:] -= 1.0
+    assert kinds(detect("weird_thing", STEPS, values)) == [(50.0, "spike"), (150.0, "drop")]
+
+
+def test_robust_z_matches_the_formula_on_a_short_series():
+    # 8 points (one window): d = [0, 1, -1, 0, 10, -10, 0]; |d| sorted: 0 0 0 1 1 10 10
+    values = np.array([0.0, 0.0, 1.0, 0.0, 0.0, 10.0, 0.0, 0.0])
+    found = detect("x", np.arange(8.0), values)
+    # median(d) = 0, MAD = median(|d|) = 1: z = 0.6745 * 10 / 1 at the jump onto step 5
+    assert kinds(found) == [(5.0, "spike")]
+    assert found[0].score == pytest.approx(6.745)
+
+
+def test_constant_series_has_no_anomaly_and_no_division_by_zero():
+    with np.errstate(all="raise"):
+        assert detect("train_loss", STEPS, np.full(STEPS.size, 3.0)) == []
+
+
+def test_step_in_a_flat_series_uses_the_mean_absolute_deviation():
+    values = np.ones(STEPS.size)
+    values[200:] = 0.5  # MAD is 0 everywhere; MeanAD = 0.5 / 299
+    found = detect("x", STEPS, values)
+    assert kinds(found) == [(200.0, "drop")]
+    assert found[0].score == pytest.approx(-0.5 / (1.2533 * 0.5 / 299))
+
+
+def test_non_finite_stretches_are_reported_once_with_their_length():
+    values = noisy()
+    values[[10, 11, 12]] = np.nan
+    values[40] = np.inf
+    found = [a for a in detect("train_loss", STEPS, values) if a.kind == "nonfinite"]
+    assert [(a.step, a.score) for a in found] == [(10.0, 3.0), (40.0, 1.0)]
+    assert math.isinf(found[1].value)
+
+
+def test_loss_explosion_against_the_running_best():
+    values = np.linspace(4.0, 1.0, STEPS.size)
+    values[250:260] = 3.5  # 3.5 / best (~1.5) > 2
+    found = detect("train_loss", STEPS, values, Thresholds(explosion=2.0))
+    explosions = [a for a in found if a.kind == "explosion"]
+    assert [a.step for a in explosions] == [250.0]
+    assert explosions[0].score == pytest.approx(3.5 / values[249])
+
+
+def test_explosions_only_for_loss_like_metrics():
+    values = np.linspace(4.0, 1.0, STEPS.size)
+    values[250] = 10.0
+    assert not [a for a in detect("learning_rate", STEPS, values) if a.kind == "explosion"]
+
+
+def test_grad_norm_blow_up_against_the_trailing_median():
+    values = noisy(1.0, 0.05)
+    values[100] = 8.0
+    found = detect("train/grad_norm", STEPS, values)
+    blowups = [a for a in found if a.kind == "grad_blowup"]
+    assert [a.step for a in blowups] == [100.0]
+    assert blowups[0].score == pytest.approx(8.0 / np.median(values[50:100]))
+
+
+def test_schedules_are_not_checked_for_jumps():
+    lr = np.where(STEPS < 100, STEPS / 100, 1.0) * 1e-3
+    assert detect("learning_rate", STEPS, lr) == []
+    assert detect("epoch", STEPS, np.floor(STEPS / 100)) == []
+
+
+def test_names():
+    assert is_grad_norm("grad_norm") and is_grad_norm("train/gradient_norm")
+    assert is_grad_norm("gnorm") and not is_grad_norm("grad_scale")
+    assert is_schedule("lr") and is_schedule("train/learning_rate")
+    assert is_schedule("eval_samples_per_second") and not is_schedule("train_loss")
+
+
+def test_detect_all_sorts_by_step_over_metrics():
+    loss, gnorm = noisy(), noisy(1.0, 0.05, seed=1)
+    loss[200] = 2.5
+    gnorm[100] = 8.0
+    frame = pl.DataFrame(
+        {
+            "metric": ["train_loss"] * STEPS.size + ["grad_norm"] * STEPS.size,
+            "step": np.concatenate((STEPS, STEPS)),
+            "value": np.concatenate((loss, gnorm)),
+            "wall_time": [None] * (2 * STEPS.size),
+        },
+        schema=dict(POINTS),
+    )
+    found = detect_all(frame)
+    assert [(a.metric, a.step) for a in found] == [
+        ("grad_norm", 100.0),
+        ("grad_norm", 100.0),
+        ("train_loss", 200.0),
+    ]
+    assert {a.kind for a in found[:2]} == {"grad_blowup", "spike"}
+    assert all(isinstance(a, Anomaly) for a in found)
