@@ -85,6 +85,8 @@ def visible(store: SeriesStore, run_id: str, opts: ViewOptions) -> Visible | Non
         x, y, raw, step = x[keep], y[keep], series.value[keep], series.step[keep]
     else:
         raw, step = series.value, series.step
+    if not x.size:
+        return None
     if x.size > 1 and np.any(np.diff(x) < 0):
         order = np.argsort(x, kind="stable")
         x, y, raw, step = x[order], y[order], raw[order], step[order]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual.binding import BindingType
+from rich.text import Text
+from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
@@ -84,6 +86,8 @@ class MetricPlot(PlotextPlot):
         plt.clear_figure()
         plt.xfrequency(5)
         plt.yfrequency(5)
+        plt.xscale("linear")
+        plt.yscale("linear")
         if not spec.traces:
             plt.title(spec.empty)
             self.refresh()
@@ -91,6 +95,13 @@ class MetricPlot(PlotextPlot):
         self._curves(spec)
         self._axes(spec)
         self.refresh()
+
+    def render(self) -> RenderResult:
+        """The plot; a plotext failure shows as a message instead of ending the app."""
+        try:
+            return super().render()
+        except Exception as exc:  # plotext raises plain errors on odd data
+            return Text(f"cannot draw this plot: {type(exc).__name__}: {exc}", style="red")
 
     def _background(self) -> RGB:
         """The pane's background colour, for the faint raw curves."""
