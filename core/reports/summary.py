@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from curvelens.core.analysis.summary import summarize
 from curvelens.core.reports.format import (
     fmt_step,
     fmt_value,
@@ -59,20 +60,10 @@ class RunSummary:
 
 
 def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> list[RunSummary]:
-    """Summarise every metric of every run (only metrics matching ``metrics`` if given)."""
-    from curvelens.core.analysis.summary import summarize
-    from curvelens.core.loading import stack_points
+    """Summarise every metric of every run (only metrics matching ``metrics`` if given).
 
-    stacked = stack_points(runs)
-    if metrics is not None:
-        keep = [m for m in stacked.get_column("metric").unique().to_list() if metrics.search(m)]
-        stacked = stacked.filter(pl.col("metric").is_in(keep))
-    table = summarize(stacked) if stacked.height else None
-    by_run: dict[str, dict[str, dict[str, float | None]]] = {}
-    if table is not None:
-        for row in table.sort("run", "metric").iter_rows(named=True):
-            stats = {s: _as_float(row[s]) for s in STATS}
-            by_run.setdefault(row["run"], {})[row["metric"]] = stats
+    Run by run rather than over one stacked frame: faster and with a lower memory peak.
+    """
     return [
         RunSummary(
             name=run.ref.name,
@@ -81,10 +72,25 @@ def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> l
             params=dict(run.params),
             resumed=run.resumed,
             warnings=tuple(str(issue) for issue in run.issues),
-            metrics=by_run.get(run.ref.id, {}),
+            metrics=_run_stats(run.points, metrics),
         )
         for run in runs
     ]
+
+
+def _run_stats(
+    points: pl.DataFrame, metrics: re.Pattern[str] | None
+) -> dict[str, dict[str, float | None]]:
+    """metric -> statistics of one run's points, metrics sorted by name."""
+    if metrics is not None:
+        keep = [m for m in points.get_column("metric").unique().to_list() if metrics.search(m)]
+        points = points.filter(pl.col("metric").is_in(keep))
+    if points.is_empty():
+        return {}
+    table = summarize(points).sort("metric")
+    return {
+        row["metric"]: {s: _as_float(row[s]) for s in STATS} for row in table.iter_rows(named=True)
+    }
 
 
 def _as_float(value: object) -> float | None:
