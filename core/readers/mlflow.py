@@ -1,0 +1,157 @@
+"""MLflow file-store runs: ``mlruns/<experiment_id>/<run_id>/`` with ``meta.yaml`` + ``metrics/``.
+
+Metrics: one file per key under ``metrics/`` (keys with ``/`` are nested folders), one line
+per value: ``<timestamp_ms> <value> <step>`` (2 fields in old stores, step 0; 5 in new ones
+with a dataset name and digest). The unterminated last line is a write in progress and is
+skipped; ``wall_time`` is the timestamp in seconds. Params: the ``params/`` files (raw text),
+non-``mlflow.`` tags as ``tags.*``, the experiment name as ``mlflow.experiment`` and the run
+name (``run_name`` or the ``mlflow.runName`` tag) as ``mlflow.runName``. Status from the
+meta.yaml status code. Deleted runs (``lifecycle_stage: deleted``), ``.trash`` and MLflow 3
+``models/`` folders are not runs; detection reads the run's small meta.yaml for that.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from curvelens.core.params import ParamValue
+from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.textfile import decode, read_log_bytes, split_tail
+from curvelens.core.readers.yamlfile import load_yaml
+from curvelens.core.schema import Issue
+
+META = "meta.yaml"
+METRICS, PARAMS, TAGS = "metrics", "params", "tags"
+RUN_NAME_TAG = "mlflow.runName"
+_STATUS = {3: "finished", 4: "failed", 5: "failed"}
+_NOT_RUN_PARENTS = frozenset({".trash", "models"})
+
+
+def key_files(folder: Path) -> list[tuple[str, Path]]:
+    """(key, file) for every file under ``folder``, keys joined with ``/``, sorted."""
+    found: list[tuple[str, Path]] = []
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root) / name
+            found.append((path.relative_to(folder).as_posix(), path))
+    return sorted(found)
+
+
+def parse_metric_file(key: str, path: Path, lists: PointLists) -> list[Issue]:
+    """Append the complete lines of one metric file to ``lists``; bad lines become Issues."""
+    body, _partial = split_tail(read_log_bytes(path))
+    bad: list[int] = []
+    for number, line in enumerate(decode(body).splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            if len(parts) not in (2, 3, 5):
+                raise ValueError(line)
+            step = float(parts[2]) if len(parts) > 2 else 0.0
+            lists.add(key, step, float(parts[1]), float(parts[0]) / 1000.0)
+        except ValueError:
+            bad.append(number)
+    if not bad:
+        return []
+    return [Issue(path, f"{len(bad)} malformed lines skipped (first: line {bad[0]})", bad[0])]
+
+
+def _meta(path: Path) -> tuple[Mapping[str, Any], list[Issue]]:
+    """A meta.yaml as a mapping (empty with an Issue when it cannot be read)."""
+    content, issue = load_yaml(path)
+    if issue is not None:
+        return {}, [issue]
+    if not isinstance(content, Mapping):
+        return {}, [Issue(path, "not a YAML mapping, ignored")]
+    return content, []
+
+
+def _text_files(folder: Path, prefix: str = "") -> tuple[dict[str, ParamValue], list[Issue]]:
+    """Raw text of every file under ``folder`` keyed by ``prefix`` + relative key."""
+    values: dict[str, ParamValue] = {}
+    issues: list[Issue] = []
+    for key, path in key_files(folder):
+        try:
+            values[prefix + key] = decode(read_log_bytes(path))
+        except ReadError as exc:
+            issues.append(Issue(path, f"ignored: {exc.message}"))
+    return values, issues
+
+
+def run_params(run: Path, meta: Mapping[str, Any]) -> tuple[dict[str, ParamValue], list[Issue]]:
+    """Params, user tags, experiment name and run name of one run folder."""
+    params, issues = _text_files(run / PARAMS)
+    tags, tag_issues = _text_files(run / TAGS)
+    params.update({f"tags.{k}": v for k, v in tags.items() if not k.startswith("mlflow.")})
+    experiment, exp_issues = _meta(run.parent / META)
+    if isinstance(experiment.get("name"), str):
+        params["mlflow.experiment"] = experiment["name"]
+    name = meta.get("run_name") or tags.get(RUN_NAME_TAG)
+    if isinstance(name, str) and name:
+        params[RUN_NAME_TAG] = name
+    return params, issues + tag_issues + exp_issues
+
+
+def _started(meta: Mapping[str, Any]) -> datetime | None:
+    start = meta.get("start_time")
+    if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
+        return datetime.fromtimestamp(start / 1000.0, tz=timezone.utc)
+    return None
+
+
+class MlflowReader(Reader):
+    """Runs of an MLflow file store (``mlruns/``)."""
+
+    name = "mlflow"
+
+    def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
+        """A folder with ``meta.yaml`` and ``metrics/``, not deleted, not under ``.trash``."""
+        if META not in entry_names or METRICS not in entry_names:
+            return False
+        if _NOT_RUN_PARENTS & {folder.parent.name, folder.parent.parent.name}:
+            return False
+        try:
+            with (folder / META).open("rb") as handle:
+                head = handle.read(8192)
+        except OSError:
+            return True  # unreadable meta: let read() report it
+        return b"lifecycle_stage: deleted" not in head
+
+    def describe(self, path: Path) -> Description:
+        """Metric keys from the ``metrics/`` listing, params from the small text files."""
+        meta, issues = _meta(path / META)
+        params, param_issues = run_params(path, meta)
+        keys = tuple(key for key, _ in key_files(path / METRICS))
+        return Description(metrics=keys, params=params, issues=tuple(issues + param_issues))
+
+    def read(self, path: Path) -> ReadResult:
+        """Every metric file's complete lines, params, status and start time."""
+        if not (path / METRICS).is_dir():
+            raise ReadError(path, "no metrics/ folder: not an MLflow run")
+        meta, issues = _meta(path / META)
+        lists = PointLists()
+        files = [path / META]
+        for key, file in key_files(path / METRICS):
+            try:
+                issues.extend(parse_metric_file(key, file, lists))
+            except ReadError as exc:
+                issues.append(Issue(file, f"ignored: {exc.message}"))
+            files.append(file)
+        points, resumed = points_from(lists)
+        params, param_issues = run_params(path, meta)
+        status = meta.get("status")
+        return ReadResult(
+            points=points,
+            params=params,
+            resumed=resumed,
+            issues=tuple(issues + param_issues),
+            status=_STATUS.get(status, "unknown") if isinstance(status, int) else "unknown",
+            started=_started(meta),
+            files=tuple(files),
+        )
