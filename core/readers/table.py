@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from curvelens.core.params import ParamValue
@@ -67,21 +68,21 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
     issues: list[Issue] = []
     step_name = next((name for name in STEP_COLUMNS if name in frame.columns), None)
     time_name, wall = _wall_time(frame)
+    raw = frame.select(sorted(set(frame.columns) - {step_name, time_name}))
+    values = _to_floats(raw)
     params: dict[str, ParamValue] = {}
-    metrics: dict[str, pl.Series] = {}
-    for name in sorted(set(frame.columns) - {step_name, time_name}):
-        _classify(frame.get_column(name), frame.height, path, metrics, params, issues)
+    metric_names = _classify(raw, values, path, params, issues)
     if step_name is None:
         step = pl.Series("step", range(frame.height), dtype=pl.Float64())
     else:
         step = _to_float(frame.get_column(step_name)).alias("step")
-    wide = pl.DataFrame([step, wall.alias("wall_time"), *metrics.values()])
+    wide = values.select(metric_names).insert_column(0, step).insert_column(1, wall)
     valid = step.is_not_null() & step.is_finite()
     dropped = _content_rows(frame, ~valid)
     if dropped:
         issues.append(Issue(path, f"{dropped} rows without a valid {step_name!r} value skipped"))
     wide = wide.filter(valid)
-    points, resumed = _long_points(wide, list(metrics))
+    points, resumed = _long_points(wide, metric_names)
     first_wall = wall.filter(valid).min()
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
@@ -99,38 +100,53 @@ def _to_float(raw: pl.Series) -> pl.Series:
     return stripped.cast(pl.Float64(), strict=False)
 
 
+def _to_floats(raw: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_to_float` on every column, in one cast when no cell needs stripping."""
+    values = raw.cast(pl.Float64(), strict=False)
+    before, after = raw.null_count().row(0), values.null_count().row(0)
+    redo = [_to_float(raw.get_column(n)) for n, b, a in zip(raw.columns, before, after) if a > b]
+    return values.with_columns(redo) if redo else values
+
+
 def _classify(
-    raw: pl.Series,
-    height: int,
+    raw: pl.DataFrame,
+    values: pl.DataFrame,
     path: Path,
-    metrics: dict[str, pl.Series],
     params: dict[str, ParamValue],
     issues: list[Issue],
-) -> None:
-    """Sort one column into metrics, params, or nothing (see the module docstring)."""
-    values = _to_float(raw)
-    numeric = values.len() - values.null_count()
-    failed = 0
-    if values.null_count() != raw.null_count():
-        text = raw.str.strip_chars()
-        filled = text.filter(text != "")
-        failed = filled.len() - numeric
-        if numeric == 0 and filled.n_unique() == 1:
-            params[raw.name] = filled[0]
-    if numeric == 0:
-        return
-    if failed:
-        issues.append(Issue(path, f"column {raw.name!r}: {failed} non-numeric values ignored"))
-    elif raw.name not in NEVER_PARAMS and _constant_int(raw, values, height):
-        params[raw.name] = int(values[0])
-        return
-    metrics[raw.name] = values
+) -> list[str]:
+    """Sort columns into params and metrics (returned), see the module docstring."""
+    metric_names: list[str] = []
+    raw_nulls = raw.null_count().row(0, named=True)
+    nulls = values.null_count().row(0, named=True)
+    for name in raw.columns:
+        numeric, failed = raw.height - nulls[name], 0
+        if nulls[name] != raw_nulls[name]:
+            failed = _text_column(raw.get_column(name), numeric, params)
+        if numeric == 0:
+            continue
+        if failed:
+            issues.append(Issue(path, f"column {name!r}: {failed} non-numeric values ignored"))
+        elif nulls[name] == 0 and _constant_int(raw.get_column(name), values.get_column(name)):
+            params[name] = int(values.get_column(name)[0])
+            continue
+        metric_names.append(name)
+    return metric_names
 
 
-def _constant_int(raw: pl.Series, values: pl.Series, height: int) -> bool:
-    """True for a column of integers (written without a point) equal on every one of >= 2 rows."""
-    if height < 2 or values.null_count() or not values.is_finite().all():
-        return False
+def _text_column(raw: pl.Series, numeric: int, params: dict[str, ParamValue]) -> int:
+    """Count the non-numeric filled cells; a column of one repeated text is a param."""
+    text = raw.str.strip_chars()
+    filled = text.filter(text != "")
+    if numeric == 0 and filled.n_unique() == 1:
+        params[raw.name] = filled[0]
+    return filled.len() - numeric
+
+
+def _constant_int(raw: pl.Series, values: pl.Series) -> bool:
+    """True for a filled integer column (digits only, >= 2 rows, one value): a param."""
+    if raw.len() < 2 or raw.name in NEVER_PARAMS or values[0] != values[-1]:
+        return False  # the first/last check rules out nearly every metric cheaply
     if not (values == values[0]).all():
         return False
     return bool(raw.str.contains(r"^\s*[+-]?\d+\s*$").all())
@@ -152,8 +168,8 @@ def _long_points(wide: pl.DataFrame, metric_names: list[str]) -> tuple[pl.DataFr
         index=["step", "wall_time"], on=metric_names, variable_name="metric", value_name="value"
     ).drop_nulls("value")
     long = long.select(list(POINTS))  # every column is already String/Float64
-    steps = wide.get_column("step")
-    if steps.len() < 2 or bool((steps.diff().drop_nulls() > 0).all()):
+    steps = wide.get_column("step").to_numpy()
+    if bool(np.all(steps[1:] > steps[:-1])):
         return long, False  # strictly increasing steps: unique and already sorted
     backwards = long.select((pl.col("step").diff().over("metric") < 0).any()).item()
     long = long.unique(subset=["metric", "step"], keep="last", maintain_order=True)
@@ -170,13 +186,13 @@ def _wall_time(frame: pl.DataFrame) -> tuple[str | None, pl.Series]:
         if numbers.null_count() == raw.null_count() and numbers.len() > raw.null_count():
             middle = numbers.median()
             if isinstance(middle, float) and middle >= _UNIX_MILLIS_MIN:
-                return name, numbers / 1000.0
+                return name, (numbers / 1000.0).alias("wall_time")
             if isinstance(middle, float) and middle >= _UNIX_SECONDS_MIN:
-                return name, numbers
+                return name, numbers.alias("wall_time")
             continue
         parsed = _parse_datetimes(raw)
         if parsed.null_count() < parsed.len():
-            return name, parsed
+            return name, parsed.alias("wall_time")
     return None, pl.Series("wall_time", [None] * frame.height, dtype=pl.Float64())
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from curvelens.core.readers.base import ReadError
 
 _SNIFF_BYTES = 8192
-_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
+_CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
 
 
 def read_log_bytes(path: Path) -> bytes:
@@ -40,7 +40,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for byte in head if byte in _CONTROL)
+    controls = len(head) - len(head.translate(None, _CONTROL))
     return controls > len(head) // 20
 
 
