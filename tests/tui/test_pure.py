@@ -109,7 +109,7 @@ def test_config_refuses_unknown_keys(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         load_config(binding_ids())
     path.write_text('[keys]\n"plot.nope" = "z"\n')
-    with pytest.raises(ConfigError, match="unknown binding id 'plot.nope'"):
+    with pytest.raises(ConfigError, match=r"unknown binding id 'plot\.nope'"):
         load_config(binding_ids())
     path.write_text('smoothing_weight = 0.8\nx_axis = "relative"\n[keys]\n"plot.log_y" = "Y"\n')
     config = load_config(binding_ids())

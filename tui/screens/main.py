@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -167,6 +167,12 @@ class MainScreen(ViewControls):
             ids = [current] if current else []
         if ids:
             self.app.push_screen(DetailScreen([self.entries[i] for i in ids]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Tighter layout on small terminals (80x24)."""
+        self.set_class(event.size.height < 32, "-short")
+        self.set_class(event.size.width < 110, "-narrow")
+        self.call_after_refresh(self.redraw)
 
     @on(RunTable.RowHighlighted)
     def _highlighted(self) -> None:

@@ -4,27 +4,21 @@ zoom, cursor) and how they turn into what the panes show; kept apart from loadin
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 
 import numpy as np
-from rich.text import Text
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 
 from curvelens.core.schema import Issue
 from curvelens.tui import plotdata
-from curvelens.tui.plotdata import X_AXES, ViewOptions, Visible
+from curvelens.tui.plotdata import X_AXES, ViewOptions
 from curvelens.tui.runlist import PALETTE, SORT_COLUMNS, RunEntry, assign_colors, sort_key
+from curvelens.tui.screens.main_draw import Drawing
 from curvelens.tui.screens.metric_picker import MetricPicker
 from curvelens.tui.series import SeriesStore
 from curvelens.tui.settings import ViewState
-from curvelens.tui.text import clean, fmt_num, fmt_step, shorten_middle
-from curvelens.tui.widgets.metric_plot import MetricPlot, PlotSpec
 from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.run_table import RunRow, RunTable
-from curvelens.tui.widgets.stats_table import StatsTable
-from curvelens.tui.widgets.status_bar import Status, StatusBar
 
 MAX_PLOTTED = 50
 """``select all`` stops here: plotext slows down with the number of curves."""
@@ -33,7 +27,7 @@ CURSOR_STEPS = 60
 LabelMap = dict[str, str]
 
 
-class ViewControls(Screen[None]):
+class ViewControls(Drawing):
     """The main screen's view: what is selected and how the current metric is drawn."""
 
     store: SeriesStore
@@ -299,124 +293,6 @@ class ViewControls(Screen[None]):
         else:
             self.cursor = min(hi, max(lo, self.cursor + (hi - lo) / CURSOR_STEPS * direction))
         self.redraw()
-
-    # drawing -------------------------------------------------------------------------------
-    def redraw(self) -> None:
-        """Recompute and draw the plot (or grid), the cursor readout and the stats."""
-        plotted, colors, labels = self.plotted(), self.run_colors(), self.labels()
-        views = plotdata.compute(self.store, plotted, self.opts)
-        if self.grid:
-            self._draw_grid(plotted, colors, labels)
-        else:
-            plot = self.query_one(MetricPlot)
-            spec = self._spec(views, colors, labels, plot.size.width, self.opts)
-            plot.draw(spec)
-        self.query_one("#plot-pane").border_title = clean(self.opts.metric or "no metric")
-        self._readout(views, colors, labels)
-        self._stats(views, colors, labels)
-        self.update_status()
-
-    def _spec(
-        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap,
-        width: int, opts: ViewOptions, small: bool = False,
-    ) -> PlotSpec:  # fmt: skip
-        """The plot spec of ``views``."""
-        empty = "select runs (space) to plot them" if not self.selected else "no data here"
-        if opts.x_axis != "step" and not views:
-            empty = "these runs log no wall time"
-        return PlotSpec(
-            traces=plotdata.traces(views, opts, max(width, 10)),
-            colors=colors,
-            labels={k: shorten_middle(v, 24) for k, v in labels.items()},
-            x_axis=opts.x_axis,
-            log_y=opts.log_y,
-            xlim=opts.x_range,
-            ylim=plotdata.y_limits(views, opts),
-            cursor=None if small else self.cursor,
-            title=clean(opts.metric or "") if small else "",
-            legend=not small,
-            empty=empty,
-        )
-
-    def _draw_grid(
-        self, plotted: list[str], colors: dict[str, tuple[int, int, int]], labels: LabelMap
-    ) -> None:
-        """Fill the grid with the page of metrics holding the current one."""
-        grid = self.query_one(PlotGrid)
-        metrics = self.store.metrics(plotted or None)
-        size = grid.page_size()
-        index = metrics.index(self.opts.metric) if self.opts.metric in metrics else 0
-        page = metrics[index // size * size : index // size * size + size]
-        width = max(10, grid.size.width // grid.columns())
-        specs = []
-        for metric in page:
-            opts = self.opts.with_(metric=metric)
-            views = plotdata.compute(self.store, plotted, opts)
-            specs.append(self._spec(views, colors, labels, width, opts, small=True))
-        grid.show(specs)
-
-    def _readout(
-        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
-    ) -> None:
-        """The values of every plotted run at the cursor."""
-        readout = self.query_one("#readout", Static)
-        if self.cursor is None:
-            readout.update(Text("h/l ←/→ cursor · +/- zoom · </> pan · r reset", style="dim"))
-            return
-        text = Text(f"{self._x_label(self.cursor)} ", style="bold")
-        for view in views:
-            at = plotdata.value_at(view, self.cursor)
-            r, g, b = colors.get(view.run_id, (200, 200, 200))
-            text.append("● ", style=f"rgb({r},{g},{b})")
-            text.append(shorten_middle(labels.get(view.run_id, view.run_id), 18) + " ")
-            text.append(fmt_num(at[1]) if at else "-", style="bold")
-            text.append("  ")
-        readout.update(text)
-
-    def _x_label(self, x: float) -> str:
-        """The cursor position in the x axis's units."""
-        if self.opts.x_axis == "step":
-            return f"step {fmt_step(x)}"
-        if self.opts.x_axis == "wall":
-            return time.strftime("%m-%d %H:%M:%S", time.localtime(x))
-        return f"+{x / 3600:.2f}h"
-
-    def _stats(
-        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
-    ) -> None:
-        """Summary of the visible range."""
-        import polars as pl
-
-        from curvelens.core.analysis.summary import summarize
-
-        frame = plotdata.stats_frame(views, self.opts.metric or "")
-        summary = summarize(frame) if frame.height else pl.DataFrame()
-        self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
-
-    def status_bar(self, bar: StatusBar) -> None:
-        """Fill the status bar."""
-        o = self.opts
-        flags = [f"smooth {o.weight:.2f}" if o.smoothing else "raw"]
-        flags += ["log y"] if o.log_y else []
-        flags += [f"x {o.x_axis}"] + (["no outliers"] if o.ignore_outliers else [])
-        flags += ["zoom"] if o.x_range else []
-        flags += ["grid"] if self.grid else []
-        current = self.query_one(RunTable).current_run()
-        entry = self.entries.get(current or "")
-        hint = entry.name if entry else ""
-        if entry and entry.error:
-            hint += f": {entry.error}"
-        bar.set_status(
-            Status(
-                loaded=self.loaded,
-                total=self.total,
-                shown=len(self.query_one(RunTable).rows_shown),
-                selected=len(self.selected),
-                warnings=len(self.issues),
-                view=" · ".join(flags),
-                hint=hint,
-            )
-        )
 
 
 AUTO_SELECT_COUNT = 5

@@ -3,18 +3,20 @@ are already smoothed, cut to the zoom and downsampled (plotext's cost grows with
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from textual.binding import BindingType
 from rich.text import Text
 from textual.app import RenderResult
+from textual.binding import BindingType
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
 from curvelens.tui.keys import PLOT_BINDINGS
 from curvelens.tui.plotdata import Trace
+from curvelens.tui.text import fmt_num
 
 RGB = tuple[int, int, int]
 LEGEND_MAX = 8
@@ -62,6 +64,17 @@ def time_ticks(lo: float, hi: float, x_axis: str, count: int = 4) -> tuple[list[
     return ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks]
 
 
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick positions (1, 2, 5 x 10^k steps) inside [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / max(count - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
 def faint(color: RGB, background: RGB) -> RGB:
     """``color`` mixed halfway into the background: the raw curve behind a smoothed one."""
     r, g, b = (int((c + k) / 2) for c, k in zip(color, background, strict=True))
@@ -84,8 +97,6 @@ class MetricPlot(PlotextPlot):
         self.spec = spec
         plt = self.plt
         plt.clear_figure()
-        plt.xfrequency(5)
-        plt.yfrequency(5)
         plt.xscale("linear")
         plt.yscale("linear")
         if not spec.traces:
@@ -133,9 +144,18 @@ class MetricPlot(PlotextPlot):
         if spec.ylim is not None:
             plt.ylim(*spec.ylim)
         xs = [v for t in spec.traces for v in (t.x[:1] + t.x[-1:])]
-        if spec.x_axis != "step" and xs:
+        if xs:
             lo, hi = spec.xlim or (min(xs), max(xs))
-            plt.xticks(*time_ticks(lo, hi, spec.x_axis))
+            if spec.x_axis == "step":
+                ticks = nice_ticks(lo, hi, max(2, self.size.width // 14))
+                plt.xticks(ticks, [fmt_num(t) for t in ticks])
+            else:
+                plt.xticks(*time_ticks(lo, hi, spec.x_axis))
+        ys = [v for t in spec.traces for v in (t.y + (t.raw[1] if t.raw else []))]
+        if ys and not spec.log_y:
+            lo, hi = spec.ylim or (min(ys), max(ys))
+            ticks = nice_ticks(lo, hi, max(2, self.size.height // 4))
+            plt.yticks(ticks, [fmt_num(t) for t in ticks])
         if spec.cursor is not None:
             plt.vline(spec.cursor, color="gray")
         if spec.title:

@@ -64,7 +64,7 @@ class StatsTable(DataTable[Text]):
     ) -> list[Text]:
         """The cells of one run's row."""
         style = f"rgb({color[0]},{color[1]},{color[2]})" if color else ""
-        cells = [Text(shorten_middle(label, 28), style=style)]
+        cells = [Text(shorten_middle(label, 22), style=style)]
         for key, _ in COLUMNS[1:]:
             if key == "vs_base":
                 value = None

@@ -1,0 +1,176 @@
+"""How the main screen's view turns into what the panes show: plot or grid specs, the
+cursor readout, the stats of the visible range and the status bar."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+from curvelens.core.schema import Issue
+from curvelens.tui import plotdata
+from curvelens.tui.plotdata import ViewOptions, Visible
+from curvelens.tui.runlist import RunEntry
+from curvelens.tui.series import SeriesStore
+from curvelens.tui.text import clean, fmt_num, fmt_step, shorten_middle
+from curvelens.tui.widgets.metric_plot import MetricPlot, PlotSpec
+from curvelens.tui.widgets.plot_grid import PlotGrid
+from curvelens.tui.widgets.run_table import RunTable
+from curvelens.tui.widgets.stats_table import StatsTable
+from curvelens.tui.widgets.status_bar import Status, StatusBar
+
+RGB = tuple[int, int, int]
+LabelMap = dict[str, str]
+
+
+class Drawing(Screen[None]):
+    """Drawing of the main screen's panes from its state (set by the subclasses)."""
+
+    store: SeriesStore
+    entries: dict[str, RunEntry]
+    issues: list[tuple[str, Issue]]
+    total: int | None
+    loaded: int
+    opts: ViewOptions
+    cursor: float | None
+    grid: bool
+    selected: list[str]
+    baseline: str | None
+
+    def plotted(self) -> list[str]:
+        """Runs drawn (defined by the subclass)."""
+        raise NotImplementedError
+
+    def run_colors(self) -> dict[str, RGB]:
+        """Plot colour of every plotted run (defined by the subclass)."""
+        raise NotImplementedError
+
+    def labels(self) -> LabelMap:
+        """Legend label of every plotted run (defined by the subclass)."""
+        raise NotImplementedError
+
+    def update_status(self) -> None:
+        """Refresh the status bar (defined by the screen)."""
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Recompute and draw the plot (or grid), the cursor readout and the stats."""
+        plotted, colors, labels = self.plotted(), self.run_colors(), self.labels()
+        views = plotdata.compute(self.store, plotted, self.opts)
+        if self.grid:
+            self._draw_grid(plotted, colors, labels)
+        else:
+            plot = self.query_one(MetricPlot)
+            spec = self._spec(views, colors, labels, plot.size.width, self.opts)
+            if plot.size.height < 16 or plot.size.width < 60:
+                spec = replace(spec, legend=False)
+            plot.draw(spec)
+        self.query_one("#plot-pane").border_title = clean(self.opts.metric or "no metric")
+        self._readout(views, colors, labels)
+        self._stats(views, colors, labels)
+        self.update_status()
+
+    def _spec(
+        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap,
+        width: int, opts: ViewOptions, small: bool = False,
+    ) -> PlotSpec:  # fmt: skip
+        """The plot spec of ``views``."""
+        empty = "select runs (space) to plot them" if not self.selected else "no data here"
+        if opts.x_axis != "step" and not views:
+            empty = "these runs log no wall time"
+        return PlotSpec(
+            traces=plotdata.traces(views, opts, max(width, 10)),
+            colors=colors,
+            labels={k: shorten_middle(v, 24) for k, v in labels.items()},
+            x_axis=opts.x_axis,
+            log_y=opts.log_y,
+            xlim=opts.x_range,
+            ylim=plotdata.y_limits(views, opts),
+            cursor=None if small else self.cursor,
+            title=clean(opts.metric or "") if small else "",
+            legend=not small,
+            empty=empty,
+        )
+
+    def _draw_grid(
+        self, plotted: list[str], colors: dict[str, tuple[int, int, int]], labels: LabelMap
+    ) -> None:
+        """Fill the grid with the page of metrics holding the current one."""
+        grid = self.query_one(PlotGrid)
+        metrics = self.store.metrics(plotted or None)
+        size = grid.page_size()
+        index = metrics.index(self.opts.metric) if self.opts.metric in metrics else 0
+        page = metrics[index // size * size : index // size * size + size]
+        width = max(10, grid.size.width // grid.columns())
+        specs = []
+        for metric in page:
+            opts = self.opts.with_(metric=metric)
+            views = plotdata.compute(self.store, plotted, opts)
+            specs.append(self._spec(views, colors, labels, width, opts, small=True))
+        grid.show(specs)
+
+    def _readout(
+        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
+    ) -> None:
+        """The values of every plotted run at the cursor."""
+        readout = self.query_one("#readout", Static)
+        if self.cursor is None:
+            readout.update(Text("h/l ←/→ cursor · +/- zoom · </> pan · r reset", style="dim"))
+            return
+        text = Text(f"{self._x_label(self.cursor)} ", style="bold")
+        for view in views:
+            at = plotdata.value_at(view, self.cursor)
+            r, g, b = colors.get(view.run_id, (200, 200, 200))
+            text.append("● ", style=f"rgb({r},{g},{b})")
+            text.append(shorten_middle(labels.get(view.run_id, view.run_id), 18) + " ")
+            text.append(fmt_num(at[1]) if at else "-", style="bold")
+            text.append("  ")
+        readout.update(text)
+
+    def _x_label(self, x: float) -> str:
+        """The cursor position in the x axis's units."""
+        if self.opts.x_axis == "step":
+            return f"step {fmt_step(x)}"
+        if self.opts.x_axis == "wall":
+            return time.strftime("%m-%d %H:%M:%S", time.localtime(x))
+        return f"+{x / 3600:.2f}h"
+
+    def _stats(
+        self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
+    ) -> None:
+        """Summary of the visible range."""
+        import polars as pl
+
+        from curvelens.core.analysis.summary import summarize
+
+        frame = plotdata.stats_frame(views, self.opts.metric or "")
+        summary = summarize(frame) if frame.height else pl.DataFrame()
+        self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
+
+    def status_bar(self, bar: StatusBar) -> None:
+        """Fill the status bar."""
+        o = self.opts
+        flags = [f"smooth {o.weight:.2f}" if o.smoothing else "raw"]
+        flags += ["log y"] if o.log_y else []
+        flags += [f"x {o.x_axis}"] + (["no outliers"] if o.ignore_outliers else [])
+        flags += ["zoom"] if o.x_range else []
+        flags += ["grid"] if self.grid else []
+        current = self.query_one(RunTable).current_run()
+        entry = self.entries.get(current or "")
+        hint = entry.name if entry else ""
+        if entry and entry.error:
+            hint += f": {entry.error}"
+        bar.set_status(
+            Status(
+                loaded=self.loaded,
+                total=self.total,
+                shown=len(self.query_one(RunTable).rows_shown),
+                selected=len(self.selected),
+                warnings=len(self.issues),
+                view=" · ".join(flags),
+                hint=hint,
+            )
+        )
