@@ -1,0 +1,196 @@
+"""Weights & Biases local run folders: ``wandb/(offline-)run-<date>_<time>-<id>/``.
+
+Points come from the history records of ``run-<id>.wandb`` (decoded by
+:mod:`curvelens.core.readers.wandb_log`): numeric items are metrics (nested keys joined by
+``.``, numeric leaves of plain dicts as ``outer.inner``; media dicts and ``_``-keys are
+skipped), the step is ``_step`` and ``wall_time`` is ``_timestamp``. Without history (old
+or offline runs, a missing log), the last values of ``files/wandb-summary.json`` are shown
+at its ``_step``, with an Issue saying so. Params: ``files/config.yaml`` values (``{key:
+{value: ...}}``, ``_wandb`` skipped). Status from the exit record (code 0 finished, else
+failed). ``wandb/latest-run`` is a copy of or link to another run and is never a run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeGuard
+
+from curvelens.core.params import ParamValue, flatten_config
+from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.readers.wandb_log import WandbLog, decode_log
+from curvelens.core.readers.yamlfile import load_yaml
+from curvelens.core.schema import Issue
+
+RUN_FOLDER = re.compile(r"(?:offline-)?run-(\d{8}_\d{6})-([a-z0-9]+)")
+SUMMARY = Path("files") / "wandb-summary.json"
+CONFIG = Path("files") / "config.yaml"
+
+
+def log_file(folder: Path) -> Path | None:
+    """The folder's ``run-<id>.wandb`` file, if it has one."""
+    match = RUN_FOLDER.fullmatch(folder.name)
+    if match is not None and (folder / f"run-{match.group(2)}.wandb").is_file():
+        return folder / f"run-{match.group(2)}.wandb"
+    return next(iter(sorted(folder.glob("run-*.wandb"))), None)
+
+
+def add_row(row: Mapping[str, object], lists: PointLists) -> None:
+    """Append the numeric values of one history row (or summary) at its ``_step``."""
+    step, wall = row.get("_step"), row.get("_timestamp")
+    if not _number(step):
+        return
+    wall_time = float(wall) if _number(wall) else None
+    for key, value in _numeric_leaves(row, ""):
+        lists.add(key, float(step), value, wall_time)
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numeric_leaves(row: Mapping[str, object], prefix: str) -> list[tuple[str, float]]:
+    leaves: list[tuple[str, float]] = []
+    for key, value in row.items():
+        if key.startswith("_"):
+            continue
+        if _number(value):
+            leaves.append((prefix + key, float(value)))
+        elif isinstance(value, dict) and "_type" not in value:
+            leaves.extend(_numeric_leaves(value, f"{prefix}{key}."))
+    return leaves
+
+
+def config_params(path: Path) -> tuple[dict[str, ParamValue], list[Issue]]:
+    """``{key: {value: v}}`` entries of a W&B config.yaml, flattened (``_wandb`` skipped)."""
+    if not path.is_file():
+        return {}, []
+    content, issue = load_yaml(path)
+    if issue is not None:
+        return {}, [issue]
+    if not isinstance(content, Mapping):
+        return {}, [Issue(path, "ignored: not a YAML mapping")] if content is not None else []
+    values = {
+        str(key): entry.get("value") if isinstance(entry, Mapping) else entry
+        for key, entry in content.items()
+        if key not in ("_wandb", "wandb_version")
+    }
+    return flatten_config(values), []
+
+
+def _summary(folder: Path) -> tuple[dict[str, object] | None, list[Issue]]:
+    path = folder / SUMMARY
+    if not path.is_file():
+        return None, []
+    try:
+        content = json.loads(decode(read_log_bytes(path)))
+    except (ReadError, ValueError) as exc:
+        return None, [Issue(path, f"ignored: {exc}")]
+    return (content, []) if isinstance(content, dict) else (None, [Issue(path, "not an object")])
+
+
+def _read_log(folder: Path) -> tuple[WandbLog, list[Issue], list[Path]]:
+    path = log_file(folder)
+    if path is None:
+        return WandbLog(), [], []
+    try:
+        log = decode_log(read_bytes(path))
+    except ValueError as exc:
+        return WandbLog(), [Issue(path, str(exc))], [path]
+    issues = [Issue(path, log.error)] if log.error else []
+    return log, issues, [path]
+
+
+def read_bytes(path: Path) -> bytes:
+    """The raw bytes of a binary log; ReadError when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _points_from_summary(
+    folder: Path, summary: dict[str, object] | None, lists: PointLists
+) -> list[Issue]:
+    """Fallback: the summary's last values as points; the Issue that says so."""
+    if summary is None:
+        raise ReadError(folder, "no history in the .wandb log and no files/wandb-summary.json")
+    add_row({"_step": 0, **summary}, lists)
+    return [Issue(folder / SUMMARY, "no history in the .wandb log: last values only")]
+
+
+def _lag_issue(folder: Path, lists: PointLists, summary: dict[str, object] | None) -> list[Issue]:
+    """An Issue when the summary is ahead of the history on disk (a live or killed run)."""
+    step = summary.get("_step") if summary else None
+    last = max(lists.steps, default=None)
+    if _number(step) and last is not None and float(step) > last:
+        message = f"history on disk ends at step {last:g}; wandb-summary.json is at step {step}"
+        return [Issue(folder / SUMMARY, message)]
+    return []
+
+
+class WandbReader(Reader):
+    """Local W&B run folders (history from the binary ``.wandb`` transaction log)."""
+
+    name = "wandb"
+
+    def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
+        """A ``(offline-)run-<date>_<time>-<id>`` folder with a ``.wandb`` log or ``files/``."""
+        if RUN_FOLDER.fullmatch(folder.name) is None:
+            return False
+        return "files" in entry_names or any(n.endswith(".wandb") for n in entry_names)
+
+    def describe(self, path: Path) -> Description:
+        """Keys of the summary file (every logged key appears there) and the config."""
+        summary, issues = _summary(path)
+        lists = PointLists()
+        if summary is not None:
+            add_row({"_step": 0, **summary}, lists)
+        params, config_issues = config_params(path / CONFIG)
+        return Description(
+            metrics=tuple(sorted(set(lists.metrics))),
+            params=params,
+            issues=tuple(issues + config_issues),
+        )
+
+    def read(self, path: Path) -> ReadResult:
+        """History points (or summary fallback), config params, status and start time."""
+        log, issues, files = _read_log(path)
+        summary, summary_issues = _summary(path)
+        issues += summary_issues
+        lists = PointLists()
+        for row in log.history:
+            add_row(row, lists)
+        if not len(lists):
+            issues += _points_from_summary(path, summary, lists)
+        else:
+            issues += _lag_issue(path, lists, summary)
+        points, resumed = points_from(lists)
+        params, config_issues = config_params(path / CONFIG)
+        if log.display_name:
+            params["wandb.name"] = log.display_name
+        status = "unknown" if log.exit_code is None else "failed" if log.exit_code else "finished"
+        return ReadResult(
+            points=points,
+            params=params,
+            resumed=resumed,
+            issues=tuple(issues + config_issues),
+            status=status,
+            started=_started(log, path),
+            files=tuple(files + [p for p in (path / SUMMARY, path / CONFIG) if p.is_file()]),
+        )
+
+
+def _started(log: WandbLog, folder: Path) -> datetime | None:
+    """The run record's start time, else the local time in the folder name."""
+    if log.start_time is not None:
+        return datetime.fromtimestamp(log.start_time, tz=timezone.utc)
+    match = RUN_FOLDER.fullmatch(folder.name)
+    if match is None:
+        return None
+    return datetime.strptime(match.group(1), "%Y%m%d_%H%M%S").astimezone()
