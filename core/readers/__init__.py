@@ -10,11 +10,24 @@ from pathlib import Path
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.csvlog import CsvReader
+from curvelens.core.readers.hf_trainer import HfTrainerReader
 from curvelens.core.readers.jsonl import JsonlReader
+from curvelens.core.readers.mlflow import MlflowReader
 from curvelens.core.readers.reference import ReferenceReader
+from curvelens.core.readers.tensorboard import TensorBoardReader
+from curvelens.core.readers.wandb import WandbReader
 
-READERS: tuple[Reader, ...] = (ReferenceReader(), CsvReader(), JsonlReader())
-"""Every reader, most specific first."""
+READERS: tuple[Reader, ...] = (
+    ReferenceReader(),
+    HfTrainerReader(),
+    MlflowReader(),
+    WandbReader(),
+    TensorBoardReader(),
+    CsvReader(),
+    JsonlReader(),
+)
+"""Every reader, most specific first (TensorBoard before CSV: Lightning and SB3 folders
+can hold both event files and a CSV log)."""
 
 __all__ = [
     "READERS",
