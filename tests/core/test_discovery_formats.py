@@ -1,0 +1,52 @@
+"""Discovery and loading over the whole real fixture tree: which runs, in which format."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from curvelens.core.discovery import discover
+from curvelens.core.loading import load_run
+from curvelens.core.readers import READERS
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"
+
+
+def _formats() -> dict[str, str]:
+    return {ref.id: ref.format for ref in discover([REAL]).runs}
+
+
+def test_specific_readers_come_before_generic_ones() -> None:
+    names = [reader.name for reader in READERS]
+    for specific in ("hf_trainer", "mlflow", "wandb", "tensorboard"):
+        assert names.index(specific) < names.index("csv") < names.index("jsonl")
+
+
+def test_runs_per_format_in_the_real_tree() -> None:
+    counts = Counter(_formats().values())
+    assert counts["hf_trainer"] == 3
+    assert counts["mlflow"] == 9  # 11 run folders, 2 deleted
+    assert counts["wandb"] == 3  # latest-run is a copy, not a run
+    assert counts["tensorboard"] == 8
+
+
+def test_nested_folders_are_not_runs_of_their_own() -> None:
+    formats = _formats()
+    version_1 = "tensorboard/Jhko725__Contact-Point-Detection/lightning_logs/version_1"
+    assert formats[version_1] == "tensorboard"
+    assert not [i for i in formats if i.startswith(version_1 + "/")]  # add_hparams sub-run
+    assert not [i for i in formats if "last-checkpoint" in i or "artifacts" in i]
+    assert not [i for i in formats if i.endswith("latest-run")]
+    fit = "tensorboard/huangyuan3h__StockData/logs/fit/20220213-124139"
+    assert formats[f"{fit}/train"] == formats[f"{fit}/validation"] == "tensorboard"
+
+
+def test_loading_reports_lfs_pointer_and_reads_the_rest() -> None:
+    runs = {ref.id: ref for ref in discover([REAL / "tensorboard", REAL / "mlflow"]).runs}
+    lfs = next(ref for rid, ref in runs.items() if "P4P4N1CK" in rid)
+    data = load_run(lfs)
+    assert data.status == "error" and data.error is not None and "Git LFS" in data.error
+    ok = [load_run(ref) for rid, ref in runs.items() if "P4P4N1CK" not in rid]
+    assert all(run.error is None for run in ok)
+    named = {run.params.get("mlflow.runName") for run in ok if run.ref.format == "mlflow"}
+    assert "salty-bear-997" in named
