@@ -116,14 +116,27 @@ def _down(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list
     return list(map(float, x)), list(map(float, y))
 
 
-def traces(views: list[Visible], opts: ViewOptions, width: int) -> list[Trace]:
-    """Downsampled curves for ``views``; ``width`` is the pane's width in cells."""
-    buckets = max(8, width)
+def traces(
+    views: list[Visible], opts: ViewOptions, width: int, store: SeriesStore | None = None
+) -> list[Trace]:
+    """Downsampled curves for ``views`` (``width`` cells: two points per braille column pair);
+    with ``store``, results are memoised per (run, options, width)."""
+    buckets = max(8, width // 2)
     out = []
     for view in views:
-        x, y = _down(*_plottable(view.x, view.y, opts.log_y), buckets)
-        raw = _down(*_plottable(view.x, view.raw, opts.log_y), buckets) if opts.smoothing else None
-        out.append(Trace(view.run_id, x, y, raw))
+        base = (view.run_id, opts.metric, opts.x_axis, opts.x_range, opts.log_y, buckets)
+        smooth_key = (*base, opts.smoothing, opts.weight if opts.smoothing else None)
+
+        def main(view: Visible = view) -> tuple[list[float], list[float]]:
+            return _down(*_plottable(view.x, view.y, opts.log_y), buckets)
+
+        def raw(view: Visible = view) -> tuple[list[float], list[float]]:
+            return _down(*_plottable(view.x, view.raw, opts.log_y), buckets)
+
+        memo = store.memo if store is not None else (lambda _key, fn: fn())
+        x, y = memo(("trace", *smooth_key), main)
+        faint = memo(("raw", *base), raw) if opts.smoothing else None
+        out.append(Trace(view.run_id, x, y, faint))
     return out
 
 

@@ -4,13 +4,18 @@ of smoothed series, so a redraw never touches polars or re-smooths a full series
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import polars as pl
 
 #: Smoothed series kept in memory (each up to a full series of float64).
 SMOOTH_CACHE_SIZE = 64
+#: Memoised derived values (downsampled traces, summaries).
+MEMO_SIZE = 512
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,26 @@ class SeriesStore:
     def __init__(self) -> None:
         self._runs: dict[str, dict[str, Series]] = {}
         self._smoothed: OrderedDict[tuple[str, str, float], np.ndarray] = OrderedDict()
+        self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
 
     def add(self, run_id: str, series: dict[str, Series]) -> None:
         """Store (or replace) one run's series and forget its smoothed versions."""
         self._runs[run_id] = series
         for key in [k for k in self._smoothed if k[0] == run_id]:
             del self._smoothed[key]
+        self._memo.clear()
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` cached under ``key`` (bounded LRU; cleared when runs change), for
+        downsampled traces and summaries that a redraw would otherwise recompute."""
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return cast(T, self._memo[key])
+        value = compute()
+        self._memo[key] = value
+        if len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return value
 
     def get(self, run_id: str, metric: str) -> Series | None:
         """The series of ``metric`` in ``run_id``, or None when the run did not log it."""

@@ -82,7 +82,7 @@ class Drawing(Screen[None]):
         if opts.x_axis != "step" and not views:
             empty = "these runs log no wall time"
         return PlotSpec(
-            traces=plotdata.traces(views, opts, max(width, 10)),
+            traces=plotdata.traces(views, opts, max(width, 10), self.store),
             colors=colors,
             labels={k: shorten_middle(v, 24) for k, v in labels.items()},
             x_axis=opts.x_axis,
@@ -146,8 +146,15 @@ class Drawing(Screen[None]):
 
         from curvelens.core.analysis.summary import summarize
 
-        frame = plotdata.stats_frame(views, self.opts.metric or "")
-        summary = summarize(frame) if frame.height else pl.DataFrame()
+        o = self.opts
+        key = ("stats", tuple(v.run_id for v in views), o.metric, o.x_axis, o.x_range,
+               o.smoothing, o.weight if o.smoothing else None)  # fmt: skip
+
+        def compute() -> pl.DataFrame:
+            frame = plotdata.stats_frame(views, o.metric or "")
+            return summarize(frame) if frame.height else pl.DataFrame()
+
+        summary = self.store.memo(key, compute)
         self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
 
     def status_bar(self, bar: StatusBar) -> None:
