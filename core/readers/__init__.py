@@ -10,10 +10,12 @@ from pathlib import Path
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.csvlog import CsvReader
+from curvelens.core.readers.dvclive import DvcLiveReader
 from curvelens.core.readers.hf_trainer import HfTrainerReader
 from curvelens.core.readers.jsonl import JsonlReader
 from curvelens.core.readers.mlflow import MlflowReader
 from curvelens.core.readers.reference import ReferenceReader
+from curvelens.core.readers.sacred import SacredReader
 from curvelens.core.readers.tensorboard import TensorBoardReader
 from curvelens.core.readers.wandb import WandbReader
 
@@ -22,6 +24,8 @@ READERS: tuple[Reader, ...] = (
     HfTrainerReader(),
     MlflowReader(),
     WandbReader(),
+    DvcLiveReader(),
+    SacredReader(),
     TensorBoardReader(),
     CsvReader(),
     JsonlReader(),

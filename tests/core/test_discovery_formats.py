@@ -18,7 +18,7 @@ def _formats() -> dict[str, str]:
 
 def test_specific_readers_come_before_generic_ones() -> None:
     names = [reader.name for reader in READERS]
-    for specific in ("hf_trainer", "mlflow", "wandb", "tensorboard"):
+    for specific in ("hf_trainer", "mlflow", "wandb", "dvclive", "sacred", "tensorboard"):
         assert names.index(specific) < names.index("csv") < names.index("jsonl")
 
 
@@ -28,6 +28,8 @@ def test_runs_per_format_in_the_real_tree() -> None:
     assert counts["mlflow"] == 9  # 11 run folders, 2 deleted
     assert counts["wandb"] == 3  # latest-run is a copy, not a run
     assert counts["tensorboard"] == 8
+    assert counts["dvclive"] == 3  # the k-fold sub-folders of a DVCLive folder are not read
+    assert counts["sacred"] == 3
 
 
 def test_nested_folders_are_not_runs_of_their_own() -> None:
