@@ -11,11 +11,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
+from curvelens.core.analysis.pairwise import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
 from curvelens.core.schema import RunData
+
+if TYPE_CHECKING:
+    from curvelens.core.analysis.groups import ScalarAt
+    from curvelens.core.reports.grouping import Grouping
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,42 +140,68 @@ def summary(
     click.echo(writers[fmt](summaries), nl=False)
 
 
-def group_by_path(runs: Sequence[RunData], paths: Sequence[Path]) -> dict[str, list[RunData]]:
-    """One group per PATH argument holding the runs found under it, named after it."""
-    from curvelens.core.reports.compare import display_names
-
-    names = display_names(runs)
-    roots = [p.resolve() for p in paths]
-    members: dict[int, list[RunData]] = {}
-    for run in runs:
-        where = run.ref.path.resolve()
-        index = next((i for i, r in enumerate(roots) if where.is_relative_to(r)), 0)
-        members.setdefault(index, []).append(run)
-    groups: dict[str, list[RunData]] = {}
-    for index in sorted(members):
-        found = members[index]
-        name = (
-            names[found[0].ref.id] if len(found) == 1 else (paths[index].name or str(paths[index]))
-        )
-        while name in groups:
-            name += "'"
-        groups[name] = found
-    return groups
+def grouping_options(func: F) -> F:
+    """The ``--group-by KEY`` / ``--no-group`` options ``compare`` and ``report`` share."""
+    func = click.option(
+        "--no-group", is_flag=True, help="Keep every run on its own (no seed groups)."
+    )(func)
+    return click.option(
+        "--group-by",
+        metavar="KEY",
+        help="Group runs by this param (default: seeds grouped automatically).",
+    )(func)
 
 
-def group_by_param(runs: Sequence[RunData], key: str) -> dict[str, list[RunData]]:
-    """One group per value of the parameter ``key`` (``key=<missing>`` when absent)."""
-    from curvelens.core.analysis.groups import group_runs
+def group_or_exit(
+    runs: Sequence[RunData], paths: Sequence[Path], group_by: str | None, no_group: bool
+) -> Grouping:
+    """Order runs by PATH and group them as the options ask (exit 2 on a conflict)."""
+    from curvelens.core.reports.grouping import group, order_by_paths
 
-    by_id = {run.ref.id: run for run in runs}
-    grouped = group_runs({run.ref.id: dict(run.params) for run in runs}, by=key)
-    return {name: [by_id[i] for i in ids] for name, ids in grouped.items()}
+    if group_by is not None and no_group:
+        raise click.UsageError("--group-by and --no-group exclude each other")
+    ordered = order_by_paths(runs, paths)
+    if no_group:
+        return group(ordered, "none")
+    return group(ordered, "param", group_by) if group_by else group(ordered, "auto")
+
+
+def at_option(value: str) -> ScalarAt:
+    """``final``, ``best`` or a step number for ``--at`` (exit 2 otherwise)."""
+    if value in ("final", "best"):
+        return value  # type: ignore[return-value]
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise click.BadParameter("expected final, best or a step number") from exc
 
 
 @click.command("compare")
 @source_options
 @click.option("--metric", "metric", metavar="REGEX", help="Only metrics matching REGEX.")
-@click.option("--group-by", metavar="KEY", help="Group runs by this param (default: by PATH).")
+@grouping_options
+@click.option(
+    "--at",
+    default="final",
+    show_default=True,
+    metavar="final|best|STEP",
+    help="Per-run value the group statistics and tests use.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Divergence: relative gap |b/a - 1| that counts as apart.",
+)
+@click.option(
+    "--consecutive",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONSECUTIVE,
+    show_default=True,
+    help="Divergence: aligned steps in a row that must be apart.",
+)
+@click.option("--interpolate", is_flag=True, help="Interpolate instead of common steps only.")
 @click.option(
     "--format",
     "fmt",
@@ -186,28 +217,38 @@ def compare(
     exclude: tuple[str, ...],
     metric: str | None,
     group_by: str | None,
+    no_group: bool,
+    at: str,
+    threshold: float,
+    consecutive: int,
+    interpolate: bool,
     fmt: str,
     output: Path | None,
     seed: int,
 ) -> None:
-    """Compare runs (A B [more...]): finals, divergence, progression, statistics, tests.
+    """Compare runs (A B [more...]): finals, divergence, progression, statistics, tests,
+    anomalies, overfitting and convergence.
 
-    Each PATH is one group (a run or a folder of seeds) unless --group-by is given; the
-    first group is the reference the second is compared against.
+    Seeds of one configuration are grouped automatically (params that differ only in a
+    seed key, else the run name without its seed part); --group-by KEY groups by a param,
+    --no-group keeps runs apart. The first group (from the first PATH) is the reference
+    every other group is compared against.
     """
     import numpy as np
 
-    from curvelens.core.reports.compare import build_compare
-    from curvelens.core.reports.compare_writers import compare_json, compare_markdown, compare_text
+    from curvelens.core.reports.compare import Settings, build_compare
+    from curvelens.core.reports.compare_json import compare_json
+    from curvelens.core.reports.compare_writers import compare_markdown, compare_text
 
-    if len(paths) < 2 and group_by is None:
-        raise click.UsageError("compare needs two PATHs (or --group-by KEY)")
     wanted = regex_option(metric)
+    settings = Settings(at_option(at), threshold, consecutive, interpolate)
     runs = load_or_exit(paths, pattern, exclude)
-    groups = group_by_param(runs, group_by) if group_by else group_by_path(runs, paths)
-    if len(groups) < 2:
+    grouping = group_or_exit(runs, paths, group_by, no_group)
+    if len(grouping.groups) < 2:
         click.echo("warning: only one group of runs: nothing to compare against", err=True)
-    report = build_compare(groups, wanted, np.random.default_rng(seed))
+    report = build_compare(
+        grouping.groups, grouping.how, wanted, np.random.default_rng(seed), settings
+    )
     writers = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}
     write_output(writers[fmt](report), output)
 
@@ -220,6 +261,7 @@ def compare(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the report into (never a run folder).",
 )
+@grouping_options
 @click.option("--force", is_flag=True, help="Overwrite files of an earlier report.")
 @click.option("--no-png", is_flag=True, help="Skip PNG figures even if matplotlib is there.")
 @click.pass_obj
@@ -228,11 +270,14 @@ def report(
     paths: tuple[Path, ...],
     pattern: str | None,
     exclude: tuple[str, ...],
+    group_by: str | None,
+    no_group: bool,
     output: Path,
     force: bool,
     no_png: bool,
 ) -> None:
-    """Write summaries (text, Markdown), text plots and PNG figures per run into --output."""
+    """Write summaries (text, Markdown), text plots and PNG figures per run or seed group
+    into --output, with a README.md index; groups as in ``compare``."""
     from curvelens.core.reports.figures import png_available
     from curvelens.core.reports.run_report import conflicts, plan_report, write_report
 
@@ -243,7 +288,9 @@ def report(
         if folder.is_dir() and target.is_relative_to(folder):
             raise click.UsageError(f"--output {output} lies inside the run folder {folder}")
     render = services.render_series if services is not None else None
-    planned = plan_report(runs, output, render, png=png_available() and not no_png)
+    grouping = group_or_exit(runs, paths, group_by, no_group)
+    png = png_available() and not no_png
+    planned = plan_report(grouping.groups, grouping.how, output, render, png)
     existing = conflicts(planned)
     if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""

@@ -1,23 +1,25 @@
-"""The ``report`` command's files: summaries as text and Markdown, text plots, PNG figures.
+"""The ``report`` command's files: per run or group, summaries, text plots and PNG figures.
 
-Everything is planned first (path -> writer) so existing files can be refused before
+Everything is planned first (path -> content) so existing files can be refused before
 anything is written. Text plots come from an injected renderer (core never imports plotext);
-PNGs from matplotlib when the optional ``png`` extra is installed.
+PNGs from matplotlib when the optional ``png`` extra is installed. A ``README.md`` index
+lists every file written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.core.analysis.summary import series
-from curvelens.core.reports.compare import display_names
-from curvelens.core.reports.summary import RunSummary, build_summary, summary_markdown, summary_text
+from curvelens.core.reports.names import display_names
+from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
 from curvelens.core.schema import RunData
 
 #: Width and height (characters) of text plots.
@@ -32,8 +34,10 @@ FAMILIES: tuple[tuple[str, str, str, bool], ...] = (
 NO_TEXT_PLOTS = "(text plots unavailable: this command was run without the plot renderer)"
 NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[png]`)"
 
-Series = dict[str, tuple[Sequence[float], Sequence[float]]]
+Curve = tuple[Sequence[float], Sequence[float]]
+Series = dict[str, Curve]
 TextRenderer = Callable[[Series, str, int, int, bool], str]
+_FINITE = pl.col("value").is_finite().fill_null(False)
 
 
 @dataclass(frozen=True)
@@ -48,89 +52,154 @@ class Figure:
 
 @dataclass(frozen=True)
 class PlannedFile:
-    """A file the report will write, and how."""
+    """A file the report will write, and what it is."""
 
     path: Path
+    what: str
+    """One line for the README index."""
     text: str | None = None
     """Text content, or None for a PNG figure."""
     figure: Figure | None = None
 
 
 def safe_name(name: str) -> str:
-    """A run name usable as one folder name."""
+    """A run or group name usable as one folder name."""
     return re.sub(r"[^A-Za-z0-9._=+-]+", "_", name).strip("._") or "run"
 
 
-def figures(run: RunData) -> list[Figure]:
-    """The run's plots: one per metric family, then one per remaining metric."""
-    metrics = run.metrics
+def _downsampled(steps: np.ndarray, values: np.ndarray) -> Curve:
+    """A curve min/max downsampled to about the width of a plot."""
+    if steps.size > 8 * PLOT_WIDTH:
+        steps, values = minmax_downsample(steps, values, 2 * PLOT_WIDTH)
+    return np.asarray(steps).tolist(), np.asarray(values).tolist()
+
+
+def mean_curve(runs: Sequence[RunData], metric: str) -> Curve:
+    """Per-step mean over ``runs`` of the finite values of ``metric`` (NaN where none is)."""
+    frames = [r.points.filter(pl.col("metric") == metric) for r in runs]
+    stacked = pl.concat([f.select("step", "value") for f in frames])
+    mean = (
+        stacked.group_by("step")
+        .agg(
+            pl.when(_FINITE.any())
+            .then(pl.col("value").filter(_FINITE).mean())
+            .otherwise(float("nan"))
+            .alias("value")
+        )
+        .sort("step")
+    )
+    steps = mean.get_column("step").to_numpy().astype(np.float64)
+    return _downsampled(steps, mean.get_column("value").to_numpy().astype(np.float64))
+
+
+def _curves(runs: Sequence[RunData], metric: str) -> Curve:
+    """One run's curve of ``metric``, or the mean curve of several runs."""
+    if len(runs) == 1:
+        return _downsampled(*series(runs[0].points, metric))
+    return mean_curve(runs, metric)
+
+
+def figures(runs: Sequence[RunData]) -> list[Figure]:
+    """Plots of one run (or the mean curves of a group): one per metric family, then one per
+    remaining metric."""
+    metrics = sorted({m for r in runs for m in r.metrics})
+    label = "" if len(runs) == 1 else f" (mean of {len(runs)} runs)"
     used: set[str] = set()
     out = []
     for title, stem, pattern, logy in FAMILIES:
         members = [m for m in metrics if re.search(pattern, m) and m not in used]
         if members:
             used.update(members)
-            out.append(Figure(title, stem, {m: _curve(run, m) for m in members}, logy))
+            curves = {m: _curves(runs, m) for m in members}
+            out.append(Figure(title + label, stem, curves, logy))
     for m in metrics:
         if m not in used:
-            out.append(Figure(m, safe_name(m), {m: _curve(run, m)}, False))
+            out.append(Figure(m + label, safe_name(m), {m: _curves(runs, m)}, False))
     return out
 
 
-def _curve(run: RunData, metric: str) -> tuple[Sequence[float], Sequence[float]]:
-    """A metric's curve, min/max downsampled to about the width of a plot."""
-    steps, values = series(run.points, metric)
-    if steps.size > 8 * PLOT_WIDTH:
-        steps, values = minmax_downsample(steps, values, 2 * PLOT_WIDTH)
-    return np.asarray(steps).tolist(), np.asarray(values).tolist()
+def comparison_figures(groups: Mapping[str, Sequence[RunData]]) -> list[Figure]:
+    """One figure per metric with one curve per group (its mean curve), like the old
+    ``mode*_comparison.png``."""
+    metrics = sorted({m for runs in groups.values() for r in runs for m in r.metrics})
+    out = []
+    for m in metrics:
+        curves = {
+            g: _curves(runs, m) for g, runs in groups.items() if any(m in r.metrics for r in runs)
+        }
+        logy = bool(re.search(r"ppl|perplexity", m))
+        out.append(Figure(f"{m} comparison", f"{safe_name(m)}_comparison", curves, logy))
+    return out
 
 
 def _plots_text(figs: Sequence[Figure], render: TextRenderer | None) -> str:
-    """All figures of a run drawn as text, or the reason there are none."""
+    """All figures drawn as text, or the reason there are none."""
     if render is None:
         return NO_TEXT_PLOTS + "\n"
     return "\n".join(render(f.series, f.title, PLOT_WIDTH, PLOT_HEIGHT, f.logy) for f in figs)
 
 
-def plan_report(
-    runs: Sequence[RunData], out: Path, render: TextRenderer | None, png: bool
+def _figure_files(
+    folder: Path, figs: Sequence[Figure], render: TextRenderer | None, png: bool
 ) -> list[PlannedFile]:
-    """Every file of the report: top-level summaries, then one folder per run."""
-    summaries = build_summary(runs, None)
-    names = display_names(runs)
-    planned = [
-        PlannedFile(out / "summary.txt", summary_text(summaries)),
-        PlannedFile(out / "summary.md", summary_markdown(summaries)),
-    ]
-    for run, summary in zip(runs, summaries, strict=True):
-        folder = out / safe_name(names[run.ref.id])
-        planned += _run_files(run, summary, folder, render, png)
-    notes = [n for n, on in ((NO_TEXT_PLOTS, render is None), (NO_PNG, not png)) if on]
-    planned.append(PlannedFile(out / "README.txt", _readme(runs, names, notes)))
-    return planned
-
-
-def _run_files(
-    run: RunData, summary: RunSummary, folder: Path, render: TextRenderer | None, png: bool
-) -> list[PlannedFile]:
-    """A run's summary (text, Markdown), text plots and PNG figures."""
-    figs = figures(run)
-    files = [
-        PlannedFile(folder / "summary.txt", summary_text([summary])),
-        PlannedFile(folder / "summary.md", summary_markdown([summary])),
-        PlannedFile(folder / "plots.txt", _plots_text(figs, render)),
-    ]
+    """The text plots of ``figs`` and, with ``png``, one PNG per figure."""
+    files = [PlannedFile(folder / "plots.txt", "text plots", _plots_text(figs, render))]
     if png:
-        files += [PlannedFile(folder / f"{f.stem}.png", figure=f) for f in figs]
+        files += [PlannedFile(folder / f"{f.stem}.png", f.title, figure=f) for f in figs]
     return files
 
 
-def _readme(runs: Sequence[RunData], names: dict[str, str], notes: Sequence[str]) -> str:
-    """What the report folder holds, which run each subfolder is, and what was skipped."""
-    lines = ["curvelens report", "", "summary.txt / summary.md: every run and metric", ""]
-    for run in runs:
-        lines.append(f"{safe_name(names[run.ref.id])}/: {run.ref.path}")
-    return "\n".join([*lines, "", *notes]).rstrip() + "\n"
+def plan_report(
+    groups: Mapping[str, Sequence[RunData]],
+    how: str,
+    out: Path,
+    render: TextRenderer | None,
+    png: bool,
+) -> list[PlannedFile]:
+    """Every file of the report: top-level summaries, one folder per run or group, the
+    group comparison figures (with two groups or more) and the README index."""
+    runs = [r for members in groups.values() for r in members]
+    summaries = build_summary(runs, None)
+    planned = [
+        PlannedFile(out / "summary.txt", "every run and metric (text)", summary_text(summaries)),
+        PlannedFile(
+            out / "summary.md", "every run and metric (Markdown)", summary_markdown(summaries)
+        ),
+    ]
+    names = display_names(runs)
+    for name, members in groups.items():
+        folder = out / safe_name(names[members[0].ref.id] if len(members) == 1 else name)
+        mine = build_summary(members, None)
+        planned += [
+            PlannedFile(folder / "summary.txt", "summary (text)", summary_text(mine)),
+            PlannedFile(folder / "summary.md", "summary (Markdown)", summary_markdown(mine)),
+            *_figure_files(folder, figures(members), render, png),
+        ]
+    if len(groups) >= 2:
+        planned += _figure_files(out / "comparison", comparison_figures(groups), render, png)
+    notes = [n for n, on in ((NO_TEXT_PLOTS, render is None), (NO_PNG, not png)) if on]
+    index = _readme(planned, groups, names, how, out, notes)
+    return [*planned, PlannedFile(out / "README.md", "this index", index)]
+
+
+def _readme(
+    planned: Sequence[PlannedFile],
+    groups: Mapping[str, Sequence[RunData]],
+    names: Mapping[str, str],
+    how: str,
+    out: Path,
+    notes: Sequence[str],
+) -> str:
+    """The index: how runs were grouped, each group's runs, and every file written."""
+    lines = ["# curvelens report", "", f"Grouping: {how}", ""]
+    for name, members in groups.items():
+        lines.append(
+            f"- {name}: " + ", ".join(f"{names[r.ref.id]} (`{r.ref.path}`)" for r in members)
+        )
+    lines += ["", "| file | what |", "| --- | --- |"]
+    lines += [f"| `{f.path.relative_to(out)}` | {f.what} |" for f in planned]
+    lines += ["| `README.md` | this index |", ""]
+    return "\n".join([*lines, *notes]).rstrip() + "\n"
 
 
 def conflicts(planned: Sequence[PlannedFile]) -> list[Path]:
