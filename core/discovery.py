@@ -49,15 +49,15 @@ def discover(
     """
     found: list[RunRef] = []
     issues: list[Issue] = []
-    seen_paths: set[Path] = set()
+    seen_paths: set[str] = set()
     for raw in paths:
-        for ref in _runs_under(Path(raw), issues):
-            resolved = ref.path.resolve()
+        for ref, resolved in _runs_under(Path(raw), issues):
             if resolved not in seen_paths:
                 seen_paths.add(resolved)
                 found.append(ref)
     kept = [ref for ref in _unique_ids(found) if _wanted(ref, pattern, exclude)]
-    return Discovery(runs=tuple(sorted(kept, key=lambda ref: ref.id)), issues=tuple(issues))
+    kept.sort(key=lambda ref: ref.id)
+    return Discovery(runs=tuple(kept), issues=tuple(issues))
 
 
 def _wanted(ref: RunRef, pattern: str | None, exclude: Sequence[str]) -> bool:
@@ -83,8 +83,9 @@ def _unique_ids(refs: list[RunRef]) -> list[RunRef]:
     return unique
 
 
-def _runs_under(path: Path, issues: list[Issue]) -> Iterator[RunRef]:
-    """Runs for one user-given path: a log file, a run folder, or a root to walk."""
+def _runs_under(path: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
+    """Runs for one user-given path (a log file, a run folder, or a root to walk), each with
+    its resolved path (what :meth:`Path.resolve` gives) for de-duplication across paths."""
     if not path.exists():
         issues.append(Issue(path, "no such file or folder"))
         return
@@ -93,55 +94,79 @@ def _runs_under(path: Path, issues: list[Issue]) -> Iterator[RunRef]:
         if reader is None:
             issues.append(Issue(path, "not a recognised log file (.csv, .tsv, .jsonl)"))
             return
-        yield RunRef(id=path.name, name=path.stem, path=path, format=reader.name)
+        ref = RunRef(id=path.name, name=path.stem, path=path, format=reader.name)
+        yield ref, os.path.realpath(path)
         return
     yield from _walk(path, issues)
 
 
-def _walk(root: Path, issues: list[Issue]) -> Iterator[RunRef]:
-    """Depth-first scan of ``root`` yielding run folders and file runs."""
-    root_label = root.resolve().name or str(root)
-    stack: list[Path] = [root]
+def _walk(root: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
+    """Depth-first scan of ``root`` (sorted names) yielding run folders and file runs.
+
+    Folders are handled as strings; a :class:`Path` is made only for detection and runs.
+    ``real`` is the folder's resolved path, or "" below a symlink (resolved when needed).
+    """
+    real_root = os.path.realpath(root)
+    root_label = os.path.basename(real_root) or str(root)
+    stack: list[tuple[str, str, str]] = [(os.fspath(root), "", real_root)]
     visited: set[tuple[int, int]] = set()
     while stack:
-        folder = stack.pop()
+        folder, rel, real = stack.pop()
         listing = _list(folder, visited, issues)
         if listing is None:
             continue
-        names, subdirs = listing
-        rel = folder.relative_to(root).as_posix()
-        run_id = root_label if rel == "." else rel
-        runs = _detect(folder, names, run_id)
-        if runs is not None:
-            yield runs
+        names, entries = listing
+        folder_path = Path(folder)
+        run = _detect(folder_path, names, rel or root_label)
+        if run is not None:
+            yield run, real or os.path.realpath(folder)
             continue
-        yield from _file_runs(folder, names, "" if rel == "." else f"{rel}/")
-        stack.extend(sorted(subdirs, reverse=True))
+        prefix = f"{rel}/" if rel else ""
+        for ref in _file_runs(folder_path, names, prefix):
+            yield ref, os.path.realpath(ref.path)
+        stack.extend(_subfolders(folder, prefix, real, entries))
 
 
 def _list(
-    folder: Path, visited: set[tuple[int, int]], issues: list[Issue]
-) -> tuple[frozenset[str], list[Path]] | None:
-    """Entry names and enterable subfolders of ``folder``; None if seen before or unreadable."""
+    folder: str, visited: set[tuple[int, int]], issues: list[Issue]
+) -> tuple[frozenset[str], list[os.DirEntry[str]]] | None:
+    """Entry names and entries of ``folder``; None if seen before, unreadable or a virtualenv."""
     try:
-        info = folder.stat()
-        if (info.st_dev, info.st_ino) in visited:
+        info = os.stat(folder)
+        key = (info.st_dev, info.st_ino)
+        if key in visited:
             return None
-        visited.add((info.st_dev, info.st_ino))
-        with os.scandir(folder) as entries:
-            items = list(entries)
+        visited.add(key)
+        with os.scandir(folder) as listing:
+            entries = list(listing)
     except OSError as exc:
-        issues.append(Issue(folder, f"cannot list folder: {exc.strerror or exc}"))
+        issues.append(Issue(Path(folder), f"cannot list folder: {exc.strerror or exc}"))
         return None
-    names = frozenset(entry.name for entry in items)
+    names = frozenset([entry.name for entry in entries])
     if "pyvenv.cfg" in names:
         return None
-    subdirs = [
-        folder / entry.name
-        for entry in items
-        if not entry.name.startswith(".") and entry.name not in SKIP_DIRS and _is_dir(entry)
-    ]
-    return names, subdirs
+    return names, entries
+
+
+def _subfolders(
+    folder: str, prefix: str, real: str, entries: list[os.DirEntry[str]]
+) -> list[tuple[str, str, str]]:
+    """Enterable subfolders as (path, id, resolved path) in reverse name order (a stack)."""
+    base, real_base = _slash(folder), _slash(real)
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        if name[0] == "." or name in SKIP_DIRS or not _is_dir(entry):
+            continue
+        real_path = "" if not real or entry.is_symlink() else real_base + name
+        subdirs.append((base + name, prefix + name, real_path))
+    subdirs.sort(reverse=True)
+    return subdirs
+
+
+def _slash(folder: str) -> str:
+    """``folder`` ending in exactly one ``/``, ready for appending a name."""
+    return folder if folder.endswith("/") else folder + "/"
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

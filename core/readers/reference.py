@@ -1,6 +1,6 @@
 """The reference layout: ``<root>/<name>_<YYYYmmdd_HHMMSS>/{config.json, logs/metrics.csv}``.
 
-Detection (names only, plus one listing of ``logs/``): a folder whose ``logs/`` holds
+Detection (names only, plus a name lookup in ``logs/``): a folder whose ``logs/`` holds
 ``metrics.csv`` or the older ``training_log.csv``, or whose ``logs.pdf/`` (legacy) does; or a
 folder holding ``metrics.csv`` itself together with ``config.json`` or a name ending in a
 ``_YYYYmmdd_HHMMSS`` timestamp. Params: every ``*config.json`` at the run root flattened to
@@ -25,7 +25,7 @@ from curvelens.core.readers.textfile import decode, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue
 
 LOG_PATHS = ("logs/metrics.csv", "metrics.csv", "logs.pdf/metrics.csv", "logs/training_log.csv")
-_LOG_NAMES = frozenset({"metrics.csv", "training_log.csv"})
+_LOG_NAMES = ("metrics.csv", "training_log.csv")
 _TIMESTAMP = re.compile(r"_(\d{8}_\d{6})(?=_|$)")
 _ENDS_WITH_TIMESTAMP = re.compile(r"_\d{8}_\d{6}$")
 
@@ -74,7 +74,7 @@ class ReferenceReader(Reader):
     name = "reference"
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
-        """See the module docstring; lists ``logs/`` (or ``logs.pdf/``) at most once."""
+        """See the module docstring; looks into ``logs/`` (or ``logs.pdf/``) by name only."""
         if "metrics.csv" in entry_names and (
             "config.json" in entry_names or _ENDS_WITH_TIMESTAMP.search(folder.name)
         ):
@@ -82,10 +82,8 @@ class ReferenceReader(Reader):
         sub = "logs" if "logs" in entry_names else "logs.pdf" if "logs.pdf" in entry_names else ""
         if not sub:
             return False
-        try:
-            return not _LOG_NAMES.isdisjoint(os.listdir(folder / sub))
-        except OSError:
-            return False
+        logs = f"{folder}/{sub}/"  # one lstat per name instead of listing the folder
+        return any(os.path.lexists(logs + name) for name in _LOG_NAMES)
 
     def describe(self, path: Path) -> Description:
         """Metric names from the log header and params from the config files."""
