@@ -97,7 +97,10 @@ def test_exit_codes(root: Path, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["summary", str(tmp_path / "missing")]).exit_code == 2
     assert runner.invoke(cli, ["summary", str(root), "--metrics", "("]).exit_code == 2
     assert runner.invoke(cli, ["summary", str(root), "--format", "xml"]).exit_code == 2
-    assert runner.invoke(cli, ["compare", str(root)]).exit_code == 2
+    both = ["compare", str(root), "--group-by", "seed", "--no-group"]
+    assert runner.invoke(cli, both).exit_code == 2
+    assert runner.invoke(cli, ["compare", str(root), "--at", "last"]).exit_code == 2
+    assert runner.invoke(cli, ["compare", str(root), "--consecutive", "0"]).exit_code == 2
 
 
 def test_compare_finds_the_injected_divergence(root: Path) -> None:
@@ -109,14 +112,14 @@ def test_compare_finds_the_injected_divergence(root: Path) -> None:
     metrics = {m["metric"]: m for m in json.loads(result.stdout)["metrics"]}
     loss = metrics["train_loss"]
     assert set(loss) >= {"metric", "runs", "divergence", "groups", "group_test"}
-    assert set(loss["divergence"]) == {"a", "b", "step", "threshold", "consecutive"}
+    assert set(loss["divergence"]) >= {"a", "b", "step", "threshold", "consecutive"}
     assert loss["divergence"]["step"] == demo.DEMO_DIVERGENCE_STEP + 1
     first_eval_after = demo.DEMO_DIVERGENCE_STEP + demo.DEMO_EVAL_EVERY
     assert metrics["mode1_loss"]["divergence"]["step"] == first_eval_after
     final = _series(a / "logs" / "metrics.csv", "train_loss")[demo.DEMO_STEPS]
-    assert loss["runs"][0] == {"name": a.name, "group": a.name, "final": final,
-                               "final_step": demo.DEMO_STEPS, "best": loss["runs"][0]["best"],
-                               "best_step": loss["runs"][0]["best_step"]}  # fmt: skip
+    first = loss["runs"][0]
+    assert (first["name"], first["group"], first["final"]) == (a.name, a.name, final)
+    assert first["final_step"] == demo.DEMO_STEPS
 
 
 def test_compare_groups_by_param(root: Path) -> None:
@@ -129,7 +132,7 @@ def test_compare_groups_by_param(root: Path) -> None:
     nan_run = next(r for r in loss["runs"] if r["name"].startswith(demo.DEMO_NAN_RUN))
     assert nan_run["final_step"] == demo.DEMO_NAN_STEP - 1
     test = loss["group_test"]
-    assert set(test) == {"a", "b", "welch_t", "welch_p", "mannwhitney_u", "mannwhitney_p",
+    assert set(test) >= {"a", "b", "welch_t", "welch_p", "mannwhitney_u", "mannwhitney_p",
                          "hedges_g", "prob_improvement"}  # fmt: skip
     assert test["prob_improvement"] == 1.0 and test["welch_t"] < 0
 
