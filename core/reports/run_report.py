@@ -193,9 +193,10 @@ def _readme(
     """The index: how runs were grouped, each group's runs, and every file written."""
     lines = ["# curvelens report", "", f"Grouping: {how}", ""]
     for name, members in groups.items():
-        lines.append(
-            f"- {name}: " + ", ".join(f"{names[r.ref.id]} (`{r.ref.path}`)" for r in members)
-        )
+        shown = [f"{names[r.ref.id]} (`{r.ref.path}`)" for r in members]
+        if len(members) == 1 and names[members[0].ref.id] == name:
+            shown = [f"`{members[0].ref.path}`"]
+        lines.append(f"- {name}: " + ", ".join(shown))
     lines += ["", "| file | what |", "| --- | --- |"]
     lines += [f"| `{f.path.relative_to(out)}` | {f.what} |" for f in planned]
     lines += ["| `README.md` | this index |", ""]
