@@ -4,6 +4,7 @@ long names from the middle and format numbers compactly, so a cell stays readabl
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import datetime
 
@@ -29,6 +30,25 @@ def shorten_middle(text: str, width: int) -> str:
     head = (width - 1) // 3
     tail = width - 1 - head
     return f"{text[:head]}…{text[len(text) - tail :]}"
+
+
+_STAMP = re.compile(r"^(.+?)([_-]\d{8}[_-]?\d{4,6})$")
+"""A run name's trailing start time (``_20250301_090000``), the least telling part of it."""
+
+
+def shorten_name(name: str, width: int) -> str:
+    """Cut a run name to ``width``: the full name when it fits; else its trailing timestamp
+    goes first (``baseline_lr5e-4_seed0…090000``), then the middle of the rest, so the seed
+    and config words that tell runs apart stay visible."""
+    if len(name) <= width:
+        return name
+    match = _STAMP.match(name)
+    if match is None or width < 4:
+        return shorten_middle(name, width)
+    stem, stamp = match.groups()
+    if len(stem) + 1 < width:
+        return stem + "…" + stamp[len(stamp) - (width - len(stem) - 1) :]
+    return shorten_middle(stem, width - 1) + "…"
 
 
 def fmt_num(value: float | None) -> str:

@@ -168,8 +168,6 @@ class Drawing(Screen[None]):
         current = self.query_one(RunTable).current_run()
         entry = self.entries.get(current or "")
         hint = entry.name if entry else ""
-        if entry and entry.error:
-            hint += f": {entry.error}"
         bar.set_status(
             Status(
                 loaded=self.loaded,
@@ -179,5 +177,6 @@ class Drawing(Screen[None]):
                 warnings=len(self.issues),
                 view=" · ".join(flags),
                 hint=hint,
+                error=(entry.error or "") if entry else "",
             )
         )

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from textual import on
 from textual.widgets import ContentSwitcher
 
 from curvelens.core.schema import Issue
@@ -182,6 +183,17 @@ class ViewControls(Drawing):
         """Sort by the next column."""
         index = SORT_COLUMNS.index(self.sort_column)
         self.sort_column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
+        self.refresh_runs()
+
+    @on(RunTable.SortClicked)
+    def _sort_clicked(self, event: RunTable.SortClicked) -> None:
+        """A header click sorts by that column; a second click reverses the order."""
+        if event.column not in SORT_COLUMNS:
+            return
+        if event.column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column, False
         self.refresh_runs()
 
     def action_sort_reverse(self) -> None:

@@ -11,7 +11,7 @@ from textual.binding import BindingType
 from textual.widgets import DataTable
 
 from curvelens.tui.keys import TABLE_BINDINGS
-from curvelens.tui.text import fmt_num, fmt_step, shorten_middle
+from curvelens.tui.text import fmt_num, fmt_step, shorten_name
 
 RGB = tuple[int, int, int]
 COLUMNS = (
@@ -22,6 +22,8 @@ COLUMNS = (
 )  # fmt: skip
 """(summary column, header) in display order; ``vs_base`` is computed here."""
 STEP_COLUMNS = {"min_step", "max_step", "count", "nan_count"}
+MIN_LABEL = 16
+"""The run column never gets narrower than this (the table scrolls sideways instead)."""
 
 
 class StatsTable(DataTable[Text]):
@@ -48,23 +50,35 @@ class StatsTable(DataTable[Text]):
     ) -> None:
         """Show ``summary`` (one row per run, ordered like ``labels``)."""
         self.summary = summary
-        self.clear()
+        # columns are rebuilt too: a DataTable column never shrinks back to its content
+        self.clear(columns=True)
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
         if summary.is_empty():
             return
         rows = {row["run"]: row for row in summary.iter_rows(named=True)}
         base = rows.get(baseline) if baseline else None
-        for run_id, label in labels.items():
-            row = rows.get(run_id)
-            if row is None:
-                continue
-            self.add_row(*self._cells(row, label, colors.get(run_id), base), key=run_id)
+        shown = [(run_id, label) for run_id, label in labels.items() if run_id in rows]
+        cells = {run_id: self._cells(rows[run_id], base) for run_id, _ in shown}
+        width = self._label_width(list(cells.values()))
+        for run_id, label in shown:
+            color = colors.get(run_id)
+            style = f"rgb({color[0]},{color[1]},{color[2]})" if color else ""
+            name = Text(shorten_name(label, width), style=style)
+            self.add_row(name, *cells[run_id], key=run_id)
 
-    def _cells(
-        self, row: dict[str, Any], label: str, color: RGB | None, base: dict[str, Any] | None
-    ) -> list[Text]:
-        """The cells of one run's row."""
-        style = f"rgb({color[0]},{color[1]},{color[2]})" if color else ""
-        cells = [Text(shorten_middle(label, 22), style=style)]
+    def _label_width(self, rows: list[list[Text]]) -> int:
+        """Cells left for the run name once every number column has its content's width."""
+        pad = 2 * self.cell_padding
+        others = sum(
+            max([len(header), *(row[i].cell_len for row in rows)]) + pad
+            for i, (_, header) in enumerate(COLUMNS[1:])
+        )
+        return max(MIN_LABEL, self.size.width - others - pad - 1)
+
+    def _cells(self, row: dict[str, Any], base: dict[str, Any] | None) -> list[Text]:
+        """The number cells of one run's row."""
+        cells = []
         for key, _ in COLUMNS[1:]:
             if key == "vs_base":
                 value = None

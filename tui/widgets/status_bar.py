@@ -21,7 +21,9 @@ class Status:
     view: str = ""
     """The active plot options, e.g. ``smooth 0.60 · log y``."""
     hint: str = ""
-    """Full name (and error) of the run under the cursor."""
+    """Full name of the run under the cursor."""
+    error: str = ""
+    """Why the run under the cursor could not be loaded (shown in red with a mark)."""
 
 
 class StatusBar(Static):
@@ -56,6 +58,8 @@ class StatusBar(Static):
             text.append(f"│ {status.view} ", style="italic")
         if status.hint:
             text.append(f"│ {status.hint}", style="dim")
+        if status.error:
+            text.append(f" ✗ {status.error}", style="bold red")
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text

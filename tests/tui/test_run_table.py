@@ -1,0 +1,107 @@
+"""Pilot tests of the run list: names get the free width, short status words, error runs
+marked with their message, narrow layouts drop low-value columns, header clicks sort."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from curvelens.tui.app import CurvelensApp
+from curvelens.tui.text import shorten_name
+from curvelens.tui.widgets.run_table import RunTable
+from curvelens.tui.widgets.stats_table import StatsTable
+from curvelens.tui.widgets.status_bar import StatusBar
+
+from .conftest import settle
+
+
+def name_cells(app: CurvelensApp) -> list[str]:
+    table = app.main.query_one(RunTable)
+    return [
+        table.get_cell_at((row, table.keys.index("name"))).plain for row in range(table.row_count)
+    ]
+
+
+def column_cells(app: CurvelensApp, key: str) -> list[str]:
+    table = app.main.query_one(RunTable)
+    index = table.keys.index(key)
+    return [table.get_cell_at((row, index)).plain for row in range(table.row_count)]
+
+
+async def test_wide_terminal_shows_full_names(app: CurvelensApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        names = [row.entry.name for row in app.main.query_one(RunTable).rows_shown]
+        assert name_cells(app) == names
+        assert any("seed1_20250301" in cell for cell in name_cells(app))
+        stats = app.main.query_one(StatsTable)
+        first = stats.get_cell_at((0, 0)).plain
+        assert first in names
+
+
+async def test_narrow_terminal_keeps_the_seed_and_drops_columns(app: CurvelensApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.main.query_one(RunTable)
+        assert "status" not in table.keys and "updated" not in table.keys
+        cells = name_cells(app)
+        assert all("…" in cell for cell in cells)
+        assert [c for c in cells if "seed1" in c] and [c for c in cells if "seed2" in c]
+        total = sum(col.get_render_width(table) for col in table.columns.values())
+        assert total <= table.size.width
+
+
+async def test_resize_refits_the_name_column(app: CurvelensApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        narrow = app.main.query_one(RunTable).name_width
+        await pilot.resize_terminal(160, 48)
+        await settle(app, pilot)
+        assert app.main.query_one(RunTable).name_width > narrow
+
+
+async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        # the demo CSVs record no end status and their mtimes are old: unknown
+        assert set(column_cells(app, "status")) == {"-"}
+        run_id, live, done = list(app.main.entries)[:3]
+        entries = app.main.entries
+        entries[live] = replace(entries[live], status="running")
+        entries[done] = replace(entries[done], status="finished")
+        entry = entries[run_id]
+        entries[run_id] = replace(entry, status="error", error="metrics.csv: bad header")
+        app.main.refresh_runs()
+        await pilot.pause()
+        table = app.main.query_one(RunTable)
+        row = table.get_row_index(run_id)
+        assert table.get_cell_at((row, 0)).plain == "✗"
+        assert column_cells(app, "status")[row] == "err"
+        assert column_cells(app, "status")[table.get_row_index(live)] == "live"
+        assert column_cells(app, "status")[table.get_row_index(done)] == "done"
+        table.move_cursor(row=row)
+        await pilot.pause()
+        bar = str(app.main.query_one(StatusBar).render())
+        assert entry.name in bar and "✗ metrics.csv: bad header" in bar
+
+
+async def test_header_click_sorts_and_reverses(app: CurvelensApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        table = app.main.query_one(RunTable)
+        x = sum(col.get_render_width(table) for col in list(table.columns.values())[:2]) + 2
+        await pilot.click(RunTable, offset=(x, 0))
+        await pilot.pause()
+        assert app.main.sort_column == "last" and not app.main.sort_reverse
+        lasts = [float(v) for v in column_cells(app, "last") if v != "nan"]
+        assert lasts == sorted(lasts)
+        await pilot.click(RunTable, offset=(x, 0))
+        await pilot.pause()
+        assert app.main.sort_reverse
+
+
+def test_shorten_name_drops_the_timestamp_first() -> None:
+    name = "baseline_lr5e-4_seed1_20250301_120000"
+    assert shorten_name(name, 40) == name
+    assert shorten_name(name, 28) == "baseline_lr5e-4_seed1…120000"
+    assert shorten_name(name, 16).endswith("seed1…") and len(shorten_name(name, 16)) == 16
+    assert shorten_name("no_stamp_here_seed3", 10) == "no_…_seed3"
