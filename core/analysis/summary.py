@@ -1,4 +1,4 @@
-"""Per-series summary statistics of a ``POINTS`` or ``RUN_POINTS`` frame, in one group_by.
+"""Per-series summary statistics of a ``POINTS`` or ``RUN_POINTS`` frame, with numpy reductions.
 
 One row per (run, metric) (or per metric when there is no ``run`` column), sorted by them:
 
@@ -52,67 +52,137 @@ COLUMNS = (
     "higher_is_better",
 )
 
-_V = pl.col("value")
 _S = pl.col("step")
-#: The value where it is finite, else null: null-skipping aggregations then see finite values only.
-_VF = pl.col("_finite_value")
-
-
-def _aggregates() -> list[pl.Expr]:
-    """Per-group expressions for one group_by pass; they assume steps ascend within a group."""
-    return [
-        pl.len().alias("count"),
-        _S.first().alias("first_step"),
-        _S.last().alias("last_step"),
-        _V.first().alias("first"),
-        _V.last().alias("last"),
-        _VF.min().alias("min"),
-        _S.get(_VF.arg_min()).alias("min_step"),
-        _VF.max().alias("max"),
-        _S.get(_VF.arg_max()).alias("max_step"),
-        _VF.mean().alias("mean"),
-        _VF.var(ddof=1).alias("var"),
-        _VF.null_count().alias("nan_count"),
-        _VF.drop_nulls().first().alias("_first_finite"),
-        _VF.drop_nulls().last().alias("_last_finite"),
-        (_S.diff() < 0).any().alias("_unsorted"),
-    ]
-
-
-def _group_stats(points: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Raw per-group aggregates, sorting the points by step first only if they need it."""
-    finite = pl.when(_V.is_finite()).then(_V).alias("_finite_value")
-    stats = points.lazy().with_columns(finite).group_by(keys).agg(_aggregates()).collect()
-    if stats.get_column("_unsorted").any():
-        ordered = points.sort([*keys, "step"], maintain_order=True)
-        stats = ordered.lazy().with_columns(finite).group_by(keys).agg(_aggregates()).collect()
-    return stats.sort(keys)
 
 
 def summarize(points: pl.DataFrame, overrides: Mapping[str, bool] | None = None) -> pl.DataFrame:
     """Summary statistics per (run, metric) of ``points``; columns in the module docstring.
 
     ``overrides`` maps exact metric names to "higher is better", for ``best``/``best_step``.
+    Computed with numpy reductions over each series' contiguous rows (a few passes over the
+    values, few polars calls), so it is fast both for long series and for many small runs.
     """
     keys = ["run", "metric"] if "run" in points.columns else ["metric"]
-    stats = _group_stats(points, keys)
-    metrics = stats.get_column("metric").unique().to_list()
-    direction = pl.DataFrame(
-        {"metric": metrics, "higher_is_better": [higher_is_better(m, overrides) for m in metrics]},
-        schema={"metric": pl.String, "higher_is_better": pl.Boolean},
-    )
-    stats = stats.join(direction, on="metric", how="left")
-    higher = pl.col("higher_is_better")
-    first, last, mean = pl.col("_first_finite"), pl.col("_last_finite"), pl.col("mean")
-    std = pl.col("var").sqrt()
-    return stats.with_columns(
-        std.alias("std"),
-        pl.when(mean != 0).then(std / mean.abs()).alias("cv"),
-        (last - first).alias("improvement"),
-        pl.when(first != 0).then(100 * (last - first) / first.abs()).alias("improvement_pct"),
-        pl.when(higher).then(pl.col("max")).otherwise(pl.col("min")).alias("best"),
-        pl.when(higher).then(pl.col("max_step")).otherwise(pl.col("min_step")).alias("best_step"),
-    ).select(*keys, *COLUMNS)
+    frame, starts, groups = _ordered(points, keys)
+    ends = np.append(starts[1:], frame.height)[: len(starts)] - 1
+    value = frame.get_column("value").cast(pl.Float64)
+    values, steps = value.to_numpy(), frame.get_column("step").cast(pl.Float64).to_numpy()
+    stats = _finite_stats(values, starts)
+    names = groups.get_column("metric").to_list()
+    directions = {m: higher_is_better(m, overrides) for m in set(names)}
+    higher = np.array([directions[m] for m in names], dtype=bool)
+    std, mean = np.sqrt(stats["var"]), stats["mean"]
+    first, last = stats["first_finite"], stats["last_finite"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = np.where(mean != 0, std / np.abs(mean), np.nan)
+        pct = np.where(first != 0, 100 * (last - first) / np.abs(first), np.nan)
+    best_index = np.where(higher, stats["max_index"], stats["min_index"])
+    undefined_is_nan = {
+        "first_step": _at(steps, starts),
+        "last_step": _at(steps, ends),
+        "min": stats["min"],
+        "min_step": _at(steps, stats["min_index"]),
+        "max": stats["max"],
+        "max_step": _at(steps, stats["max_index"]),
+        "mean": mean,
+        "std": std,
+        "var": stats["var"],
+        "cv": cv,
+        "improvement": last - first,
+        "improvement_pct": pct,
+        "best": np.where(higher, stats["max"], stats["min"]),
+        "best_step": _at(steps, best_index),
+    }
+    has_nulls = value.has_nulls()
+    columns = [
+        *groups.get_columns(),
+        *(pl.Series(name, data, nan_to_null=True) for name, data in undefined_is_nan.items()),
+        pl.Series("count", ends - starts + 1, dtype=pl.UInt32),
+        pl.Series("nan_count", stats["nan_count"], dtype=pl.UInt32),
+        pl.Series("higher_is_better", higher, dtype=pl.Boolean),
+        value.gather(starts) if has_nulls else pl.Series(values[starts]),  # NaN stays NaN
+        value.gather(ends) if has_nulls else pl.Series(values[ends]),
+    ]
+    columns[-2:] = [columns[-2].alias("first"), columns[-1].alias("last")]
+    return pl.DataFrame(columns)[[*keys, *COLUMNS]].sort(keys)
+
+
+def _ordered(
+    points: pl.DataFrame, keys: list[str]
+) -> tuple[pl.DataFrame, np.ndarray, pl.DataFrame]:
+    """``points`` with each series' rows contiguous and ascending by step, the series' first
+    rows and their keys.
+
+    Frames already in that order (what readers and ``stack_points`` give) are used as they
+    are; otherwise a stable sort by keys then step, so rows with equal steps keep their order.
+    """
+    starts = _starts(points, keys)
+    steps = points.get_column("step").cast(pl.Float64).to_numpy()
+    falls = np.flatnonzero(steps[1:] < steps[:-1]) + 1
+    groups = points.select(keys)[starts]
+    if np.isin(falls, starts).all() and not groups.is_duplicated().any():
+        return points, starts, groups
+    ordered = points.sort([*keys, "step"], maintain_order=True)
+    starts = _starts(ordered, keys)
+    return ordered, starts, ordered.select(keys)[starts]
+
+
+def _starts(points: pl.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row indices where a run of equal keys begins."""
+    change = pl.any_horizontal(pl.col(key).ne_missing(pl.col(key).shift(1)) for key in keys)
+    starts = points.select(change.arg_true()).to_series().to_numpy().astype(np.int64)
+    return starts if points.height else np.empty(0, dtype=np.int64)
+
+
+def _finite_stats(values: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-series statistics of the finite values (NaN when undefined) and row indices.
+
+    ``min_index``/``max_index`` are the first rows holding the min/max, -1 when the series
+    has no finite value; ``first_finite``/``last_finite`` are the first/last finite values.
+    One numpy pass per statistic; the masking passes are skipped when every value is finite.
+    """
+    lengths = np.diff(np.append(starts, len(values)))
+    ends = starts + lengths - 1
+    finite = np.isfinite(values)
+    if finite.all():
+        count, clean, zeroed = lengths, values, values
+        first, last = starts, ends
+    else:
+        count = np.add.reduceat(finite, starts, dtype=np.int64)
+        clean, zeroed = np.where(finite, values, np.nan), np.where(finite, values, 0.0)
+        first, last = _first_last(np.flatnonzero(finite), starts, ends)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(zeroed, starts) / count
+        spread = zeroed - np.repeat(mean, lengths)
+        if zeroed is not values:
+            spread[~finite] = 0.0
+        squares = np.add.reduceat(spread * spread, starts)
+        var = np.where(count > 1, squares / (count - 1), np.nan)
+    stats = {"mean": mean, "var": var, "nan_count": lengths - count}
+    for name, reduce in (("min", np.fmin), ("max", np.fmax)):
+        extreme = reduce.reduceat(clean, starts)
+        hits = np.flatnonzero(clean == np.repeat(extreme, lengths))  # NaN never equals
+        stats[name], stats[f"{name}_index"] = extreme, _first_last(hits, starts, ends)[0]
+    stats["first_finite"] = _at(values, first)
+    stats["last_finite"] = _at(values, last)
+    return stats
+
+
+def _first_last(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, ...]:
+    """First and last of the sorted ``rows`` inside each series [start, end]; -1 if none."""
+    if not len(rows):
+        return np.full(len(starts), -1), np.full(len(starts), -1)
+    after = np.searchsorted(rows, starts)
+    first = rows[np.minimum(after, len(rows) - 1)]
+    before = np.searchsorted(rows, ends, side="right") - 1
+    last = rows[np.maximum(before, 0)]
+    has_first = (after < len(rows)) & (first <= ends)
+    return np.where(has_first, first, -1), np.where((before >= 0) & (last >= starts), last, -1)
+
+
+def _at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values`` at ``rows``; NaN where the row is -1."""
+    return np.where(rows >= 0, values[rows], np.nan) if len(values) else np.empty(len(rows))
 
 
 def within_steps(points: pl.DataFrame, lo: float | None, hi: float | None) -> pl.DataFrame:
