@@ -35,7 +35,7 @@ def read_table_file(path: Path) -> TableResult:
         return TableResult(
             empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
         )
-    frame, issues = read_delimited(path, data, separator(path))
+    frame, issues = read_delimited(path, data, separator(path), numbers=True)
     result = table_points(frame, path)
     issues.extend(result.issues)
     if frame.height == 0 and not issues:

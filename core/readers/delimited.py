@@ -20,9 +20,18 @@ import polars as pl
 from curvelens.core.readers.textfile import decode, first_line, split_tail
 from curvelens.core.schema import Issue
 
+_GUESS_BYTES = 16384
+"""How much of the file :func:`_number_columns` looks at to guess the number columns."""
 
-def read_delimited(path: Path, data: bytes, sep: str) -> tuple[pl.DataFrame, list[Issue]]:
-    """Parse ``data`` (the bytes of ``path``) into String columns named by the header."""
+
+def read_delimited(
+    path: Path, data: bytes, sep: str, numbers: bool = False
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """Parse ``data`` (the bytes of ``path``) into String columns named by the header.
+
+    With ``numbers``, columns of a well-formed file that polars can parse as numbers whole
+    come back as Float64 instead (see :func:`_read_numbers`); the rest stay String.
+    """
     body, tail = split_tail(data)
     if not body:
         body, tail = tail + b"\n", b""  # a lone unterminated line can only be a header
@@ -32,7 +41,8 @@ def read_delimited(path: Path, data: bytes, sep: str) -> tuple[pl.DataFrame, lis
     if tail and tail.count(sep.encode()) == len(names) - 1:
         rows += tail + b"\n"
     if b'"' not in rows and _fields_match(rows, sep, len(names)):
-        return _read_fast(rows, sep, names), []
+        typed = _read_numbers(rows, sep, names) if numbers else None
+        return (_read_fast(rows, sep, names) if typed is None else typed), []
     return _read_slow(path, decode(rows), sep, names)
 
 
@@ -76,6 +86,74 @@ def _read_fast(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame:
         encoding="utf8-lossy",
         quote_char=None,
     )
+
+
+def _read_numbers(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame | None:
+    """polars' CSV reader parsing numbers itself: faster than reading text and casting.
+
+    A column whose first filled cell (in the first lines) is a number is read as Float64;
+    if any cell of such a column is not a number polars refuses the file and None is
+    returned (the caller reads text). polars parses exactly the cells the String cast
+    accepts (leading spaces included); a constant column comes back as text, because
+    whether it was written as integers decides if it is a param.
+    """
+    if not rows.strip():
+        return None
+    guess = _number_columns(rows[:_GUESS_BYTES], sep, len(names))
+    schema = {name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)}
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(rows),
+            has_header=False,
+            schema=schema,
+            separator=sep,
+            encoding="utf8-lossy",
+            quote_char=None,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    constant = [name for name in names if schema[name] == pl.Float64() and _constant(frame[name])]
+    if not constant:
+        return frame
+    text = pl.read_csv(
+        io.BytesIO(rows),
+        has_header=False,
+        schema=dict.fromkeys(names, pl.String()),
+        columns=[names.index(name) for name in constant],
+        separator=sep,
+        encoding="utf8-lossy",
+        quote_char=None,
+    )
+    return frame.with_columns(text)
+
+
+def _constant(column: pl.Series) -> bool:
+    """A filled column of two or more rows holding one value."""
+    if column.len() < 2 or column.has_nulls():
+        return False
+    values = column.to_numpy()
+    return bool(values[0] == values[-1] and (values == values[0]).all())
+
+
+def _number_columns(head: bytes, sep: str, width: int) -> list[bool]:
+    """For each column, whether its first filled cell in ``head`` looks like a number."""
+    found: list[bool | None] = [None] * width
+    for line in decode(head).splitlines()[:-1]:  # the last line may be cut
+        for index, cell in enumerate(line.split(sep)[:width]):
+            if found[index] is None and cell.strip():
+                found[index] = _is_number(cell)
+        if None not in found:
+            break
+    return [yes is not False for yes in found]
+
+
+def _is_number(cell: str) -> bool:
+    """Whether Python reads ``cell`` as a float (a guess; polars decides in the end)."""
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _read_slow(

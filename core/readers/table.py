@@ -64,7 +64,11 @@ class TableResult:
 
 
 def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
-    """Apply the module's column rules to ``frame`` (all String columns) read from ``path``."""
+    """Apply the module's column rules to ``frame`` read from ``path``.
+
+    Columns are String, or Float64 where the reader already parsed every cell as a number
+    (constant columns excepted: whether they were written as integers decides params).
+    """
     issues: list[Issue] = []
     step_name = next((name for name in STEP_COLUMNS if name in frame.columns), None)
     time_name, wall = _wall_time(frame)
@@ -73,23 +77,28 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
     params: dict[str, ParamValue] = {}
     metric_names = _classify(raw, values, path, params, issues)
     if step_name is None:
-        step = pl.Series("step", range(frame.height), dtype=pl.Float64())
+        step = pl.Series("step", np.arange(frame.height, dtype=np.float64))
     else:
         step = _to_float(frame.get_column(step_name)).alias("step")
     wide = values.select(metric_names).insert_column(0, step).insert_column(1, wall)
-    valid = step.is_not_null() & step.is_finite()
-    dropped = _content_rows(frame, ~valid)
-    if dropped:
-        issues.append(Issue(path, f"{dropped} rows without a valid {step_name!r} value skipped"))
-    wide = wide.filter(valid)
+    valid = np.isfinite(step.to_numpy())  # a null step is NaN here
+    if not valid.all():
+        mask = pl.Series(valid)
+        dropped = _content_rows(frame, ~mask)
+        if dropped:
+            message = f"{dropped} rows without a valid {step_name!r} value skipped"
+            issues.append(Issue(path, message))
+        wide, wall = wide.filter(mask), wall.filter(mask)
     points, resumed = _long_points(wide, metric_names)
-    first_wall = wall.filter(valid).min()
+    first_wall = wall.min() if time_name is not None else None
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
 
 
 def _to_float(raw: pl.Series) -> pl.Series:
     """Strict-free float cast; whitespace around numbers is tolerated, blank cells are null."""
+    if raw.dtype == pl.Float64():
+        return raw
     values = raw.cast(pl.Float64(), strict=False)
     if values.null_count() == raw.null_count():
         return values
@@ -102,6 +111,8 @@ def _to_float(raw: pl.Series) -> pl.Series:
 
 def _to_floats(raw: pl.DataFrame) -> pl.DataFrame:
     """:func:`_to_float` on every column, in one cast when no cell needs stripping."""
+    if all(dtype == pl.Float64() for dtype in raw.dtypes):
+        return raw
     values = raw.cast(pl.Float64(), strict=False)
     before, after = raw.null_count().row(0), values.null_count().row(0)
     redo = [_to_float(raw.get_column(n)) for n, b, a in zip(raw.columns, before, after) if a > b]
@@ -166,8 +177,8 @@ def _long_points(wide: pl.DataFrame, metric_names: list[str]) -> tuple[pl.DataFr
         return pl.DataFrame(schema=dict(POINTS)), False
     long = wide.unpivot(
         index=["step", "wall_time"], on=metric_names, variable_name="metric", value_name="value"
-    ).drop_nulls("value")
-    long = long.select(list(POINTS))  # every column is already String/Float64
+    )
+    long = long.drop_nulls("value").select(list(POINTS))  # already String/Float64
     steps = wide.get_column("step").to_numpy()
     if bool(np.all(steps[1:] > steps[:-1])):
         return long, False  # strictly increasing steps: unique and already sorted
@@ -193,7 +204,7 @@ def _wall_time(frame: pl.DataFrame) -> tuple[str | None, pl.Series]:
         parsed = _parse_datetimes(raw)
         if parsed.null_count() < parsed.len():
             return name, parsed.alias("wall_time")
-    return None, pl.Series("wall_time", [None] * frame.height, dtype=pl.Float64())
+    return None, pl.repeat(None, frame.height, dtype=pl.Float64(), eager=True).alias("wall_time")
 
 
 def _parse_datetimes(raw: pl.Series) -> pl.Series:
