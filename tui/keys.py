@@ -56,6 +56,9 @@ MAIN_BINDINGS: list[Binding] = [
     _b("less_than_sign", "pan(-1)", "plot.pan_left", "pan<", "pan left"),
     _b("greater_than_sign", "pan(1)", "plot.pan_right", "pan>", "pan right"),
     _b("r", "reset", "plot.reset", "reset", "reset zoom and cursor"),
+    _b("G", "groups", "plot.groups", "groups", "toggle seed-group mean ± std bands"),
+    _b("A", "anomalies", "analysis.anomalies", "anomalies", "list anomalies, jump to one"),
+    _b("e", "export", "app.export", "export", "export the view's summary to Markdown"),
 ]
 """Keys of the main screen, whatever pane has focus."""
 

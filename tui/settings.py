@@ -35,6 +35,8 @@ class Config:
     """Whether smoothing starts on."""
     smoothing_weight: float = 0.6
     """Default EMA weight, 0 <= w < 1."""
+    export_dir: str = ""
+    """Where ``e`` writes summaries (default: the current directory; never a run folder)."""
     keys: dict[str, str] = field(default_factory=dict)
     """``[keys]`` table: binding id -> comma-separated keys, applied with App.set_keymap."""
 
@@ -54,6 +56,8 @@ def _check(name: str, value: Any, themes: Collection[str]) -> None:
         raise ConfigError(f"theme {value!r} is unknown; one of: {', '.join(sorted(themes))}")
     if name == "x_axis" and value not in X_AXES:
         raise ConfigError(f"x_axis must be one of {', '.join(X_AXES)}, not {value!r}")
+    if name == "export_dir" and not isinstance(value, str):
+        raise ConfigError(f"export_dir must be a path string, not {value!r}")
     if name == "smoothing" and not isinstance(value, bool):
         raise ConfigError(f"smoothing must be true or false, not {value!r}")
     if name == "smoothing_weight" and not (

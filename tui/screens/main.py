@@ -19,9 +19,11 @@ from curvelens.tui.keys import MAIN_BINDINGS
 from curvelens.tui.messages import LoadProgress, RunsDiscovered, RunsLoaded
 from curvelens.tui.runlist import RunEntry, compile_filter
 from curvelens.tui.screens.detail import DetailScreen
+from curvelens.tui.screens.main_analysis import AnalysisControls
 from curvelens.tui.screens.main_view import ViewControls
 from curvelens.tui.series import SeriesStore, split_points
 from curvelens.tui.settings import ViewState
+from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
 from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.run_table import RunTable
@@ -32,7 +34,7 @@ BATCH_SECONDS = 0.2
 """Loaded runs are posted to the UI at most this often (the first one at once)."""
 
 
-class MainScreen(ViewControls):
+class MainScreen(AnalysisControls, ViewControls):
     """Everything on one screen; workers discover and load runs without blocking it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
@@ -56,6 +58,7 @@ class MainScreen(ViewControls):
         self.total: int | None = None
         self.loaded = 0
         self.init_view(state)
+        self.init_analysis()
 
     def compose(self) -> ComposeResult:
         """Run list left, plot right, stats below, status and footer at the bottom."""
@@ -69,6 +72,7 @@ class MainScreen(ViewControls):
                     yield PlotGrid(id="grid")
                 yield Static(id="readout")
         yield StatsTable(id="stats")
+        yield CompareTable(id="compare")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 

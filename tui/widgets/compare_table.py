@@ -1,0 +1,121 @@
+"""The comparison section under the stats: each plotted run against the baseline (final,
+best, divergence step) and, when the runs form seed groups, one row per group and the test
+between two groups. The rows are plain strings so the export writes the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
+from curvelens.tui.text import fmt_num, fmt_step, shorten_middle
+
+RGB = tuple[int, int, int]
+RUN_HEADERS = ("run", "last", "Δ last", "× last", "best", "Δ best", "× best", "diverges @")
+SIDE_BY_SIDE_WIDTH = 150
+"""Terminal width from which the group rows go beside the run rows."""
+GROUP_HEADERS = ("group", "runs", "final mean ± std", "IQM [95% CI]")
+
+
+def run_rows(comparison: Comparison, labels: Mapping[str, str]) -> list[list[str]]:
+    """One row per run against the reference (the reference row says ``baseline``)."""
+    rows = []
+    for r in comparison.runs:
+        name = labels.get(r.run_id, r.run_id)
+        if r.run_id == comparison.reference:
+            rows.append([name, fmt_num(r.last), "base", "", fmt_num(r.best), "base", "", ""])
+            continue
+        rows.append(
+            [
+                name, fmt_num(r.last), fmt_num(r.last_diff), fmt_num(r.last_ratio),
+                fmt_num(r.best), fmt_num(r.best_diff), fmt_num(r.best_ratio),
+                fmt_step(r.divergence) if r.divergence is not None else "never",
+            ]
+        )  # fmt: skip
+    return rows
+
+
+def group_rows(comparison: Comparison) -> list[list[str]]:
+    """One row per seed group: run count, final mean ± std, IQM and its interval."""
+    rows = []
+    for g in comparison.groups:
+        spread = f"{fmt_num(g.mean)} ± {fmt_num(g.std)}"
+        ci = f" [{fmt_num(g.iqm_ci[0])}, {fmt_num(g.iqm_ci[1])}]" if g.iqm_ci else ""
+        rows.append([g.name, f"{g.n}/{len(g.runs)}", spread, fmt_num(g.iqm) + ci])
+    return rows
+
+
+def pair_line(comparison: Comparison) -> str:
+    """The two-group test on final values, or "" with fewer or more groups."""
+    p = comparison.pair
+    if p is None:
+        return ""
+    return (
+        f"{p.b} vs {p.a} (final values): Welch p = {fmt_num(p.welch_p)} · "
+        f"Hedges' g = {fmt_num(p.hedges_g)} · P(improvement) = {fmt_num(p.prob_improvement)}"
+    )
+
+
+def _table(headers: tuple[str, ...], rows: list[list[str]], styles: list[str]) -> Table:
+    """A compact Rich table; ``styles`` colours the first cell of each row."""
+    table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+    for row, style in zip(rows, styles, strict=True):
+        table.add_row(Text(shorten_middle(row[0], 26), style=style), *row[1:])
+    return table
+
+
+class CompareTable(Static):
+    """Comparison rows of the current view; hidden when there is nothing to compare."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.comparison: Comparison | None = None
+        """What is shown (tests read it)."""
+
+    def show(
+        self, comparison: Comparison | None, labels: Mapping[str, str], colors: Mapping[str, RGB]
+    ) -> None:
+        """Show ``comparison`` with the runs named by ``labels`` and coloured like the plot."""
+        self.comparison = comparison
+        if comparison is None or not (comparison.runs or comparison.groups):
+            self.display = False
+            return
+        self.display = True
+        runs: list[RenderableType] = []
+        groups: list[RenderableType] = []
+        if comparison.runs:
+            styles = [_style(colors.get(r.run_id)) for r in comparison.runs]
+            runs.append(_table(RUN_HEADERS, run_rows(comparison, labels), styles))
+        if comparison.groups:
+            styles = ["bold"] * len(comparison.groups)
+            groups.append(_table(GROUP_HEADERS, group_rows(comparison), styles))
+        if line := pair_line(comparison):
+            groups.append(Text(line, style="italic", overflow="fold"))
+        base = labels.get(comparison.reference or "", "")
+        self.border_title = f"compare vs {shorten_middle(base, 40)}" if runs else "seed groups"
+        self.border_subtitle = DIVERGENCE_RULE if runs else ""
+        self.update(_side_by_side(runs, groups, self.app.size.width))
+
+
+def _side_by_side(
+    left: list[RenderableType], right: list[RenderableType], width: int
+) -> RenderableType:
+    """The run rows and the group rows next to each other on wide screens, else stacked."""
+    if not (left and right) or width < SIDE_BY_SIDE_WIDTH:
+        return Group(*left, *right)
+    grid = Table.grid(padding=(0, 3))
+    grid.add_column(no_wrap=True)
+    grid.add_column(max_width=width // 2 - 8)
+    grid.add_row(Group(*left), Group(*right))
+    return grid
+
+
+def _style(color: RGB | None) -> str:
+    """A Rich style for a run colour."""
+    return f"rgb({color[0]},{color[1]},{color[2]})" if color else ""
