@@ -4,7 +4,6 @@ cursor readout, the stats of the visible range and the status bar."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from rich.text import Text
 from textual.screen import Screen
@@ -15,7 +14,7 @@ from curvelens.tui import plotdata
 from curvelens.tui.plotdata import ViewOptions, Visible
 from curvelens.tui.runlist import RunEntry
 from curvelens.tui.series import SeriesStore
-from curvelens.tui.text import clean, fmt_num, fmt_step, shorten_middle
+from curvelens.tui.text import clean, fmt_num, fmt_step, shorten_name
 from curvelens.tui.widgets.metric_plot import MetricPlot, PlotSpec
 from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.run_table import RunTable
@@ -24,6 +23,8 @@ from curvelens.tui.widgets.status_bar import Status, StatusBar
 
 RGB = tuple[int, int, int]
 LabelMap = dict[str, str]
+MIN_READOUT_NAME = 10
+"""Narrower names are left out of the readout (the dot's colour matches the run list)."""
 
 
 class Drawing(Screen[None]):
@@ -64,10 +65,7 @@ class Drawing(Screen[None]):
             self._draw_grid(plotted, colors, labels)
         else:
             plot = self.query_one(MetricPlot)
-            spec = self._spec(views, colors, labels, plot.size.width, self.opts)
-            if plot.size.height < 16 or plot.size.width < 60:
-                spec = replace(spec, legend=False)
-            plot.draw(spec)
+            plot.draw(self._spec(views, colors, labels, plot.size.width, self.opts))
         self.query_one("#plot-pane").border_title = clean(self.opts.metric or "no metric")
         self._readout(views, colors, labels)
         self._stats(views, colors, labels)
@@ -84,7 +82,7 @@ class Drawing(Screen[None]):
         return PlotSpec(
             traces=plotdata.traces(views, opts, max(width, 10), self.store),
             colors=colors,
-            labels={k: shorten_middle(v, 24) for k, v in labels.items()},
+            labels=labels,
             x_axis=opts.x_axis,
             log_y=opts.log_y,
             xlim=opts.x_range,
@@ -115,18 +113,31 @@ class Drawing(Screen[None]):
     def _readout(
         self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
     ) -> None:
-        """The values of every plotted run at the cursor."""
+        """The plot's legend: every plotted run's colour, name and value at the cursor (the
+        last visible value without one), wrapped onto a second line when the pane is narrow."""
         readout = self.query_one("#readout", Static)
-        if self.cursor is None:
+        if not views:
             readout.update(Text("h/l ←/→ cursor · +/- zoom · </> pan · r reset", style="dim"))
             return
-        text = Text(f"{self._x_label(self.cursor)} ", style="bold")
+        at = self._x_label(self.cursor) if self.cursor is not None else "last"
+        values = []
         for view in views:
-            at = plotdata.value_at(view, self.cursor)
-            r, g, b = colors.get(view.run_id, (200, 200, 200))
+            value = plotdata.value_at(view, self.cursor) if self.cursor is not None else None
+            if self.cursor is None:
+                value = (float(view.step[-1]), float(view.y[-1]))
+            values.append((view.run_id, fmt_num(value[1]) if value else "-"))
+        width = max(20, self.query_one("#readout").size.width)
+        per_line = -(-len(values) // 2) if len(values) > 2 else len(values)
+        room = (width - len(at) - 1) // max(per_line, 1) - 5
+        text = Text(at + " ", style="bold")
+        for index, (run_id, value) in enumerate(values):
+            if index == per_line:
+                text.append("\n" + " " * (len(at) + 1))
+            r, g, b = colors.get(run_id, (200, 200, 200))
             text.append("● ", style=f"rgb({r},{g},{b})")
-            text.append(shorten_middle(labels.get(view.run_id, view.run_id), 18) + " ")
-            text.append(fmt_num(at[1]) if at else "-", style="bold")
+            if room - len(value) >= MIN_READOUT_NAME:  # else the colour alone names the run
+                text.append(shorten_name(labels.get(run_id, run_id), room - len(value)) + " ")
+            text.append(value, style="bold")
             text.append("  ")
         readout.update(text)
 

@@ -1,5 +1,6 @@
-"""The plot pane: selected runs' curves of one metric drawn with plotext, from traces that
-are already smoothed, cut to the zoom and downsampled (plotext's cost grows with points)."""
+"""The plot pane: selected runs' curves of one metric on a braille canvas with y ticks, x ticks
+and the cursor line, from traces that are already smoothed, cut to the zoom and downsampled.
+The legend is the readout line under the plot (it never covers the curves)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,20 @@ import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numpy as np
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.binding import BindingType
 from textual.color import Color
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
+from curvelens.tui.canvas import Canvas
 from curvelens.tui.keys import PLOT_BINDINGS
 from curvelens.tui.plotdata import Trace
 from curvelens.tui.text import fmt_num
 
 RGB = tuple[int, int, int]
-LEGEND_MAX = 8
-"""No legend above this many runs: it would hide the curves (the run list is the legend)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class PlotSpec:
     cursor: float | None = None
     title: str = ""
     legend: bool = True
+    """Kept for callers; the legend is the readout line under the plot."""
     empty: str = "nothing to plot"
     """Shown instead of a plot when there are no traces."""
 
@@ -76,14 +79,39 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def faint(color: RGB, background: RGB) -> RGB:
-    """``color`` mixed halfway into the background: the raw curve behind a smoothed one."""
-    r, g, b = (int((c + k) / 2) for c, k in zip(color, background, strict=True))
+    """``color`` mixed 60 % into the background: the raw curve behind a smoothed one."""
+    r, g, b = (int(c * 0.4 + k * 0.6) for c, k in zip(color, background, strict=True))
     return (r, g, b)
 
 
-class MetricPlot(PlotextPlot):
+def _limits(values: list[np.ndarray]) -> tuple[float, float] | None:
+    """(min, max) of the finite values, widened when flat; None when there are none."""
+    finite = [v[np.isfinite(v)] for v in values]
+    finite = [v for v in finite if v.size]
+    if not finite:
+        return None
+    lo, hi = min(float(v.min()) for v in finite), max(float(v.max()) for v in finite)
+    if hi <= lo:
+        pad = abs(lo) * 0.05 or 0.5
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def _log(values: np.ndarray) -> np.ndarray:
+    """log10 of the positive values, NaN elsewhere."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(values > 0, np.log10(values), np.nan)
+
+
+class MetricPlot(Widget):
     """One metric, every selected run overlaid; h/l move the cursor when focused."""
 
+    DEFAULT_CSS = """
+    MetricPlot {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [*PLOT_BINDINGS]
     can_focus = True
 
@@ -91,72 +119,132 @@ class MetricPlot(PlotextPlot):
         super().__init__(id=id)
         self.spec = PlotSpec()
         """What is drawn now (tests read it)."""
+        self.renders = 0
+        """Frames rendered so far (the redraw bench counts them)."""
 
     def draw(self, spec: PlotSpec) -> None:
-        """Replace the figure with ``spec`` and repaint."""
+        """Show ``spec`` at the next repaint (drawing happens in :meth:`render`, once)."""
         self.spec = spec
-        plt = self.plt
-        plt.clear_figure()
-        plt.xscale("linear")
-        plt.yscale("linear")
-        if not spec.traces:
-            plt.title(spec.empty)
-            self.refresh()
-            return
-        self._curves(spec)
-        self._axes(spec)
         self.refresh()
 
     def render(self) -> RenderResult:
-        """The plot; a plotext failure shows as a message instead of ending the app."""
-        try:
-            return super().render()
-        except Exception as exc:  # plotext raises plain errors on odd data
-            return Text(f"cannot draw this plot: {type(exc).__name__}: {exc}", style="red")
+        """The plot, sized to the widget."""
+        self.renders += 1
+        spec, (width, height) = self.spec, self.size
+        title = [Text(spec.title, style="bold", justify="center", no_wrap=True)] * bool(spec.title)
+        body = self._body(spec, width, height - len(title)) if spec.traces else None
+        if body is None:
+            message = spec.empty if not spec.traces else "no finite values here"
+            return Text("\n".join([spec.title, "", message]), style="dim", justify="center")
+        return Text("\n").join(title + body)
 
     def _background(self) -> RGB:
         """The pane's background colour, for the faint raw curves."""
         surface = self.app.theme_variables.get("surface", "#1e1e1e")
         return Color.parse(surface).rgb
 
-    def _curves(self, spec: PlotSpec) -> None:
-        """Raw curves (faint) first, then the main ones with labels."""
-        plt, background = self.plt, self._background()
-        legend = spec.legend and len(spec.traces) <= LEGEND_MAX
-        for trace in spec.traces:
-            color = spec.colors.get(trace.run_id, (200, 200, 200))
-            if trace.raw is not None and trace.raw[0]:
-                plt.plot(*trace.raw, color=faint(color, background), marker="braille")
-        for trace in spec.traces:
-            if not trace.x:
-                continue
-            color = spec.colors.get(trace.run_id, (200, 200, 200))
-            label = spec.labels.get(trace.run_id) if legend else None
-            plt.plot(trace.x, trace.y, color=color, marker="braille", label=label)
+    def _inks(self) -> tuple[Style, Style]:
+        """(tick label, axis line) styles from the theme, readable in dark and light themes.
+        Blank cells stay unstyled, so exported SVGs place every label at its column."""
+        variables = self.app.theme_variables
+        fg = Color.parse(variables.get("foreground", "#e0e0e0"))
+        bg = Color.parse(variables.get("surface", "#1e1e1e"))
+        return Style(color=fg.rich_color), Style(color=bg.blend(fg, 0.45).rich_color)
 
-    def _axes(self, spec: PlotSpec) -> None:
-        """Scales, limits, ticks, the cursor line and the title."""
-        plt = self.plt
-        if spec.log_y:
-            plt.yscale("log")
-        if spec.xlim is not None:
-            plt.xlim(*spec.xlim)
+    def _transformed(self, spec: PlotSpec) -> list[tuple[Trace, np.ndarray, np.ndarray | None]]:
+        """(trace, y, raw y) with the log transform applied when the y axis is log."""
+        out = []
+        for t in spec.traces:
+            y = np.asarray(t.y, dtype=np.float64)
+            raw = np.asarray(t.raw[1], dtype=np.float64) if t.raw else None
+            if spec.log_y:
+                y, raw = _log(y), (_log(raw) if raw is not None else None)
+            out.append((t, y, raw))
+        return out
+
+    def _body(self, spec: PlotSpec, width: int, height: int) -> list[Text] | None:
+        """y-tick gutter, canvas and x axis lines; None when nothing finite is visible."""
+        curves = self._transformed(spec)
+        xs = [np.asarray(t.x, dtype=np.float64) for t, _, _ in curves]
+        ys = [y for _, y, _ in curves] + [r for _, _, r in curves if r is not None]
+        xlim, ylim = spec.xlim or _limits(xs), _limits(ys)
         if spec.ylim is not None:
-            plt.ylim(*spec.ylim)
-        xs = [v for t in spec.traces for v in (t.x[:1] + t.x[-1:])]
-        if xs:
-            lo, hi = spec.xlim or (min(xs), max(xs))
-            if spec.x_axis == "step":
-                ticks = nice_ticks(lo, hi, max(2, self.size.width // 14))
-                plt.xticks(ticks, [fmt_num(t) for t in ticks])
-            else:
-                plt.xticks(*time_ticks(lo, hi, spec.x_axis))
-        ys = [v for t in spec.traces for v in (t.y + (t.raw[1] if t.raw else []))]
-        if ys and not spec.log_y:
-            lo, hi = spec.ylim or (min(ys), max(ys))
-            ticks = nice_ticks(lo, hi, max(2, self.size.height // 4))
-            plt.yticks(ticks, [fmt_num(t) for t in ticks])
-        if spec.cursor is not None:
-            plt.vline(spec.cursor, color="gray")
-        if spec.title:
-            plt.title(spec.title)
+            ylim = _limits([_log(np.array(spec.ylim)) if spec.log_y else np.array(spec.ylim)])
+        if xlim is None or ylim is None or height < 3 or width < 12:
+            return None
+        if xlim[1] <= xlim[0]:
+            xlim = (xlim[0] - 0.5, xlim[0] + 0.5)
+        rows = height - 2
+        yticks = self._yticks(ylim, rows, spec.log_y)
+        gutter = max(len(label) for _, label in yticks) + 1
+        canvas = Canvas(width - gutter - 1, rows, xlim, (float(ylim[0]), float(ylim[1])))
+        background = self._background()
+        for trace, _, raw in curves:
+            color = spec.colors.get(trace.run_id, (200, 200, 200))
+            if raw is not None and trace.raw:
+                canvas.line(np.asarray(trace.raw[0]), raw, faint(color, background), faint=True)
+        for trace, y, _ in curves:
+            canvas.line(np.asarray(trace.x), y, spec.colors.get(trace.run_id, (200, 200, 200)))
+        lines = self._canvas_lines(canvas, yticks, gutter, spec.cursor)
+        return [*lines, *self._x_axis(canvas, gutter, spec)]
+
+    @staticmethod
+    def _yticks(ylim: tuple[float, float], rows: int, log_y: bool) -> list[tuple[float, str]]:
+        """(position, label) of the y ticks, about one every 4 rows."""
+        ticks = nice_ticks(ylim[0], ylim[1], max(2, rows // 4))
+        return [(t, fmt_num(10**t if log_y else t)) for t in ticks]
+
+    def _canvas_lines(
+        self, canvas: Canvas, yticks: list[tuple[float, str]], gutter: int, cursor: float | None
+    ) -> list[Text]:
+        """The canvas rows with the y axis (ticks and labels) and the cursor column."""
+        labels = {canvas.row_of(t): label for t, label in yticks}
+        cursor_col = canvas.column_of(cursor) if cursor is not None else None
+        styles = [Style(color=f"rgb({r},{g},{b})") for r, g, b in canvas.colors]
+        ink, axis = self._inks()
+        out = []
+        for row, chars in enumerate(canvas.chars()):
+            line = Text(no_wrap=True)
+            label = labels.get(row) or ""
+            line.append(" " * (gutter - 1 - len(label)))
+            line.append(label, ink)
+            line.append("┤" if label else "│", axis)
+            colors = canvas.color[row].tolist()
+            start = 0
+            for col in range(1, canvas.width + 1):
+                if col == canvas.width or colors[col] != colors[start]:
+                    run = chars[start:col]
+                    style = styles[colors[start]] if colors[start] >= 0 else None
+                    if cursor_col is not None and start <= cursor_col < col and style is None:
+                        k = cursor_col - start
+                        run = run[:k] + "│" + run[k + 1 :]
+                        style = axis
+                    line.append(run, style)
+                    start = col
+            out.append(line)
+        return out
+
+    def _x_axis(self, canvas: Canvas, gutter: int, spec: PlotSpec) -> list[Text]:
+        """The x axis line with tick marks and the tick labels under it."""
+        lo, hi = canvas.xlim
+        if spec.x_axis == "step":
+            ticks = nice_ticks(lo, hi, max(2, canvas.width // 14))
+            pairs = [(t, fmt_num(t)) for t in ticks]
+        else:
+            pairs = list(zip(*time_ticks(lo, hi, spec.x_axis), strict=True))
+        marks = ["─"] * canvas.width
+        row = Text(" " * (gutter + canvas.width + 1), no_wrap=True)
+        ink, axis = self._inks()
+        free = 0
+        for t, label in pairs:
+            col = canvas.column_of(t)
+            if col is None:
+                continue
+            marks[col] = "┬"
+            start = min(max(gutter + col - len(label) // 2, 0), len(row) - len(label))
+            if start >= free:
+                row = row[:start] + Text(label, style=ink) + row[start + len(label) :]
+                free = start + len(label) + 1
+        line = Text(" " * (gutter - 1), no_wrap=True)
+        line.append("└" + "".join(marks), axis)
+        return [line, row]
