@@ -120,17 +120,12 @@ class Drawing(Screen[None]):
             readout.update(Text("h/l ←/→ cursor · +/- zoom · </> pan · r reset", style="dim"))
             return
         at = self._x_label(self.cursor) if self.cursor is not None else "last"
-        values = []
-        for view in views:
-            value = plotdata.value_at(view, self.cursor) if self.cursor is not None else None
-            if self.cursor is None:
-                value = (float(view.step[-1]), float(view.y[-1]))
-            values.append((view.run_id, fmt_num(value[1]) if value else "-"))
+        values = self._values_at(views)
         width = max(20, self.query_one("#readout").size.width)
         per_line = -(-len(values) // 2) if len(values) > 2 else len(values)
         room = (width - len(at) - 1) // max(per_line, 1) - 5
         text = Text(at + " ", style="bold")
-        for index, (run_id, value) in enumerate(values):
+        for index, (run_id, value) in enumerate(values.items()):
             if index == per_line:
                 text.append("\n" + " " * (len(at) + 1))
             r, g, b = colors.get(run_id, (200, 200, 200))
@@ -140,6 +135,17 @@ class Drawing(Screen[None]):
             text.append(value, style="bold")
             text.append("  ")
         readout.update(text)
+
+    def _values_at(self, views: list[Visible]) -> dict[str, str]:
+        """Each run's value at the cursor, or its last visible value without a cursor."""
+        out = {}
+        for view in views:
+            if self.cursor is None:
+                at: tuple[float, float] | None = (float(view.step[-1]), float(view.y[-1]))
+            else:
+                at = plotdata.value_at(view, self.cursor)
+            out[view.run_id] = fmt_num(at[1]) if at else "-"
+        return out
 
     def _x_label(self, x: float) -> str:
         """The cursor position in the x axis's units."""
