@@ -16,6 +16,9 @@ from curvelens.tui.text import fmt_num, fmt_step, shorten_middle
 
 RGB = tuple[int, int, int]
 RUN_HEADERS = ("run", "last", "Δ last", "× last", "best", "Δ best", "× best", "diverges @")
+NARROW_WIDTH = 110
+"""Below this terminal width the run rows keep only last, its difference, ratio, divergence."""
+NARROW_RUN_COLUMNS = [0, 1, 2, 3, 7]
 SIDE_BY_SIDE_WIDTH = 150
 """Terminal width from which the group rows go beside the run rows."""
 GROUP_HEADERS = ("group", "runs", "final mean ± std", "IQM [95% CI]")
@@ -60,13 +63,17 @@ def pair_line(comparison: Comparison) -> str:
     )
 
 
-def _table(headers: tuple[str, ...], rows: list[list[str]], styles: list[str]) -> Table:
-    """A compact Rich table; ``styles`` colours the first cell of each row."""
+def _table(
+    headers: tuple[str, ...], rows: list[list[str]], styles: list[str], keep: list[int], name: int
+) -> Table:
+    """A compact Rich table of the columns ``keep``; ``styles`` colours each row's name, cut
+    to ``name`` characters."""
     table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
-    for i, header in enumerate(headers):
-        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+    for i in keep:
+        table.add_column(headers[i], justify="left" if i == 0 else "right", no_wrap=True)
     for row, style in zip(rows, styles, strict=True):
-        table.add_row(Text(shorten_middle(row[0], 26), style=style), *row[1:])
+        cells = [row[i] for i in keep]
+        table.add_row(Text(shorten_middle(cells[0], name), style=style), *cells[1:])
     return table
 
 
@@ -87,14 +94,18 @@ class CompareTable(Static):
             self.display = False
             return
         self.display = True
+        narrow = self.app.size.width < NARROW_WIDTH
         runs: list[RenderableType] = []
         groups: list[RenderableType] = []
         if comparison.runs:
             styles = [_style(colors.get(r.run_id)) for r in comparison.runs]
-            runs.append(_table(RUN_HEADERS, run_rows(comparison, labels), styles))
+            keep = NARROW_RUN_COLUMNS if narrow else list(range(len(RUN_HEADERS)))
+            rows = run_rows(comparison, labels)
+            runs.append(_table(RUN_HEADERS, rows, styles, keep, 16 if narrow else 26))
         if comparison.groups:
             styles = ["bold"] * len(comparison.groups)
-            groups.append(_table(GROUP_HEADERS, group_rows(comparison), styles))
+            keep = list(range(len(GROUP_HEADERS)))
+            groups.append(_table(GROUP_HEADERS, group_rows(comparison), styles, keep, 26))
         if line := pair_line(comparison):
             groups.append(Text(line, style="italic", overflow="fold"))
         base = labels.get(comparison.reference or "", "")
