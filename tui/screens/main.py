@@ -152,7 +152,8 @@ class MainScreen(AnalysisControls, ViewControls):
         self.query_one(RunTable).focus()
 
     def action_escape(self) -> None:
-        """Clear the filter (when typing in it or set), else leave the grid."""
+        """Clear the filter (when typing in it or set), else the grid's metric filter, else
+        leave the grid."""
         filt = self.query_one("#filter", Input)
         if filt.has_focus or self.filter_text:
             filt.value = ""
@@ -160,6 +161,9 @@ class MainScreen(AnalysisControls, ViewControls):
             self.filter_text = ""
             self.query_one(RunTable).focus()
             self.refresh_runs()
+        elif self.grid and self.metric_filter:
+            self.metric_filter = ""
+            self.redraw()
         elif self.grid:
             self.action_grid()
 

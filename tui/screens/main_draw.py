@@ -38,6 +38,8 @@ class Drawing(Screen[None]):
     opts: ViewOptions
     cursor: float | None
     grid: bool
+    metric_filter: str
+    """Regex the grid's metrics must match (typed in the metric picker in grid mode)."""
     selected: list[str]
     baseline: str | None
 
@@ -62,11 +64,13 @@ class Drawing(Screen[None]):
         plotted, colors, labels = self.plotted(), self.run_colors(), self.labels()
         views = plotdata.compute(self.store, plotted, self.opts)
         if self.grid:
-            self._draw_grid(plotted, colors, labels)
+            title = self._draw_grid(plotted, colors, labels)
         else:
             plot = self.query_one(MetricPlot)
             plot.draw(self._spec(views, colors, labels, plot.size.width, self.opts))
-        self.query_one("#plot-pane").border_title = clean(self.opts.metric or "no metric")
+            title = clean(self.opts.metric or "no metric")
+        self.query_one("#plot-pane").border_title = title
+        self.query_one("#readout").display = not self.grid
         self._readout(views, colors, labels)
         self._stats(views, colors, labels)
         self.update_status()
@@ -93,22 +97,36 @@ class Drawing(Screen[None]):
             empty=empty,
         )
 
+    def grid_metrics(self) -> list[str]:
+        """Metrics of the plotted runs the grid shows: those matching the metric filter."""
+        from curvelens.tui.screens.metric_picker import matching
+
+        metrics = self.store.metrics(self.plotted() or None)
+        return matching(metrics, self.metric_filter) or metrics
+
     def _draw_grid(
         self, plotted: list[str], colors: dict[str, tuple[int, int, int]], labels: LabelMap
-    ) -> None:
-        """Fill the grid with the page of metrics holding the current one."""
+    ) -> str:
+        """Fill the grid with the page of metrics holding the current one; returns the pane
+        title (page and filter)."""
         grid = self.query_one(PlotGrid)
-        metrics = self.store.metrics(plotted or None)
-        size = grid.page_size()
+        metrics = self.grid_metrics()
+        columns, rows = grid.shape(len(metrics))
+        size = columns * rows
         index = metrics.index(self.opts.metric) if self.opts.metric in metrics else 0
-        page = metrics[index // size * size : index // size * size + size]
-        width = max(10, grid.size.width // grid.columns())
+        page = index // size
+        width = max(10, (grid.size.width - columns + 1) // columns)
         specs = []
-        for metric in page:
+        for metric in metrics[page * size : page * size + size]:
             opts = self.opts.with_(metric=metric)
             views = plotdata.compute(self.store, plotted, opts)
             specs.append(self._spec(views, colors, labels, width, opts, small=True))
-        grid.show(specs)
+        grid.show(specs, columns, rows)
+        pages = max(1, -(-len(metrics) // size))
+        title = f"{len(metrics)} metrics" + (
+            f" matching /{self.metric_filter}/" * bool(self.metric_filter)
+        )
+        return f"{clean(title)} · page {page + 1}/{pages}" + (" · [ ] pages" if pages > 1 else "")
 
     def _readout(
         self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap

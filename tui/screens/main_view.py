@@ -51,6 +51,7 @@ class ViewControls(Drawing):
         )  # fmt: skip
         self.cursor: float | None = None
         self.grid = False
+        self.metric_filter = ""
         self.slots: dict[str, int] = {}
         self._had_selection = bool(state.selected)
         self._values: dict[str, tuple[float | None, float | None, float | None]] = {}
@@ -211,18 +212,31 @@ class ViewControls(Drawing):
             self.redraw()
 
     def action_pick_metric(self) -> None:
-        """Open the metric picker."""
+        """Open the metric picker; in the grid, its filter also narrows the grid's metrics."""
         metrics = self.store.metrics(self.plotted() or None)
-        self.app.push_screen(MetricPicker(metrics, self.opts.metric), self.set_metric)
+        picker = MetricPicker(metrics, self.opts.metric)
+
+        def picked(metric: str | None) -> None:
+            if metric and self.grid and picker.filter_text != self.metric_filter:
+                self.metric_filter = picker.filter_text
+                self.opts = self.opts.with_(metric=None)
+            self.set_metric(metric)
+
+        self.app.push_screen(picker, picked)
 
     def action_metric(self, delta: int) -> None:
         """Previous/next metric; in the grid, previous/next page."""
-        metrics = self.store.metrics(self.plotted() or None)
+        metrics = self.grid_metrics() if self.grid else self.store.metrics(self.plotted() or None)
         if not metrics:
             return
         index = metrics.index(self.opts.metric) if self.opts.metric in metrics else 0
-        step = self.query_one(PlotGrid).page_size() if self.grid else 1
-        self.set_metric(metrics[(index + delta * step) % len(metrics)])
+        if self.grid:
+            size = self.query_one(PlotGrid).page_size(len(metrics))
+            pages = -(-len(metrics) // size)
+            index = (index // size + delta) % pages * size
+        else:
+            index = (index + delta) % len(metrics)
+        self.set_metric(metrics[index])
 
     def action_grid(self) -> None:
         """Toggle the grid of small plots of every metric."""

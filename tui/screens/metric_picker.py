@@ -1,10 +1,10 @@
-"""The metric picker: a filter box over every metric of the selected runs, grouped by
-prefix (``train_``, ``mode2_``, ``eval/``); enter picks, esc cancels."""
+"""The metric picker: a filter box over every metric of the selected runs, grouped by a
+prefix two or more share (``train_``, ``mode2_``, ``eval/``; the rest under "other"); typing
+filters, enter picks, esc cancels."""
 
 from __future__ import annotations
 
 import re
-from itertools import groupby
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,9 +19,29 @@ from curvelens.tui.text import clean
 
 
 def prefix(metric: str) -> str:
-    """The group of a metric: text up to its first ``/``, ``_`` or ``.`` (or "other")."""
+    """The prefix of a metric: text up to its first ``/``, ``_`` or ``.`` (or "other")."""
     match = re.match(r"^([^/_.]+[/_.])", metric)
     return match.group(1) if match else "other"
+
+
+def groups(metrics: list[str]) -> list[tuple[str, list[str]]]:
+    """(header, metrics) in order: a prefix shared by two or more metrics is a group, the
+    rest go under "other" at the end."""
+    by_prefix: dict[str, list[str]] = {}
+    for metric in metrics:
+        by_prefix.setdefault(prefix(metric), []).append(metric)
+    out = [(p, names) for p, names in by_prefix.items() if len(names) > 1 and p != "other"]
+    rest = [m for m in metrics if len(by_prefix[prefix(m)]) < 2 or prefix(m) == "other"]
+    return out + ([("other", rest)] if rest else [])
+
+
+def matching(metrics: list[str], text: str) -> list[str]:
+    """The metrics matching ``text`` (a case-insensitive regex, or literal if not one)."""
+    try:
+        pattern = re.compile(text, re.IGNORECASE)
+    except re.error:
+        pattern = re.compile(re.escape(text), re.IGNORECASE)
+    return [m for m in metrics if pattern.search(m)]
 
 
 class MetricPicker(ModalScreen[str | None]):
@@ -37,6 +57,8 @@ class MetricPicker(ModalScreen[str | None]):
         super().__init__()
         self.metrics = metrics
         self.current = current
+        self.filter_text = ""
+        """What is typed in the filter box (the grid keeps it as its metric filter)."""
 
     def compose(self) -> ComposeResult:
         """Filter box over the list."""
@@ -49,20 +71,18 @@ class MetricPicker(ModalScreen[str | None]):
         self.query_one(Input).focus()
 
     def _fill(self, text: str) -> None:
-        """Show the metrics matching ``text``, with a header per prefix group."""
-        try:
-            pattern = re.compile(text, re.IGNORECASE)
-        except re.error:
-            pattern = re.compile(re.escape(text), re.IGNORECASE)
-        shown = [m for m in self.metrics if pattern.search(m)]
+        """Show the metrics matching ``text`` grouped by shared prefix; the current metric
+        (else the first match) is highlighted."""
+        self.filter_text = text
+        shown = matching(self.metrics, text)
         options = self.query_one(OptionList)
         options.clear_options()
-        for group, names in groupby(shown, key=prefix):
-            options.add_option(Option(Text(group, style="bold dim"), disabled=True))
+        for header, names in groups(shown):
+            options.add_option(Option(Text(header, style="bold dim"), disabled=True))
             for name in names:
-                options.add_option(Option(Text("  " + clean(name)), id=name))
-        ids = [name for name in shown]
-        target = self.current if self.current in ids else (ids[0] if ids else None)
+                label = Text("  " + clean(name), style="bold" if name == self.current else "")
+                options.add_option(Option(label, id=name))
+        target = self.current if self.current in shown else (shown[0] if shown else None)
         if target is not None:
             options.highlighted = options.get_option_index(target)
 

@@ -191,7 +191,9 @@ class MetricPlot(Widget):
     @staticmethod
     def _yticks(ylim: tuple[float, float], rows: int, log_y: bool) -> list[tuple[float, str]]:
         """(position, label) of the y ticks, about one every 4 rows."""
-        ticks = nice_ticks(ylim[0], ylim[1], max(2, rows // 4))
+        ticks = nice_ticks(ylim[0], ylim[1], max(3, rows // 3))
+        if len(ticks) < 2:  # a range too odd for round ticks: label both ends
+            ticks = [ylim[0], ylim[1]]
         return [(t, fmt_num(10**t if log_y else t)) for t in ticks]
 
     def _canvas_lines(
@@ -228,7 +230,7 @@ class MetricPlot(Widget):
         """The x axis line with tick marks and the tick labels under it."""
         lo, hi = canvas.xlim
         if spec.x_axis == "step":
-            ticks = nice_ticks(lo, hi, max(2, canvas.width // 14))
+            ticks = nice_ticks(lo, hi, max(3, canvas.width // 12))
             pairs = [(t, fmt_num(t)) for t in ticks]
         else:
             pairs = list(zip(*time_ticks(lo, hi, spec.x_axis), strict=True))

@@ -1,5 +1,5 @@
-"""Small multiples: one small plot per metric (a page of them), for scanning every metric
-of the selected runs at once."""
+"""Small multiples: one small plot per metric, laid out to fill the pane (columns and rows from
+its size and the number of metrics), a page at a time, for scanning every metric at once."""
 
 from __future__ import annotations
 
@@ -7,23 +7,45 @@ from textual.containers import Grid
 
 from curvelens.tui.widgets.metric_plot import MetricPlot, PlotSpec
 
-TILE_WIDTH = 36
-TILE_HEIGHT = 9
+TILE_MIN_WIDTH = 30
+"""Narrowest tile: room for y tick labels and a readable curve."""
+TILE_MIN_HEIGHT = 8
+"""Lowest tile: title, a few canvas rows with two y ticks, the x axis and its labels."""
+MAX_COLUMNS = 3
+
+
+def grid_shape(width: int, height: int, count: int) -> tuple[int, int]:
+    """(columns, rows) of tiles for ``count`` metrics in a ``width`` x ``height`` pane: as many
+    columns as fit (at most 3), as many rows as fit, then no more rows than the metrics need."""
+    columns = max(1, min(MAX_COLUMNS, width // TILE_MIN_WIDTH, max(count, 1)))
+    rows = max(1, height // TILE_MIN_HEIGHT)
+    return columns, max(1, min(rows, -(-count // columns)))
 
 
 class PlotGrid(Grid):
-    """A grid of :class:`MetricPlot` tiles sized to the pane."""
+    """A grid of :class:`MetricPlot` tiles that share the pane evenly."""
 
-    def page_size(self) -> int:
-        """How many tiles fit the pane."""
-        return self.columns() * max(1, self.size.height // TILE_HEIGHT)
+    DEFAULT_CSS = """
+    PlotGrid {
+        grid-gutter: 0 1;
+        grid-rows: 1fr;
+    }
+    PlotGrid MetricPlot {
+        height: 1fr;
+    }
+    """
 
-    def columns(self) -> int:
-        """Tile columns that fit the pane."""
-        return max(1, self.size.width // TILE_WIDTH)
+    def shape(self, count: int) -> tuple[int, int]:
+        """(columns, rows) of tiles for ``count`` metrics at the current size."""
+        return grid_shape(self.size.width, self.size.height, count)
 
-    def show(self, specs: list[PlotSpec]) -> None:
-        """Draw one tile per spec, reusing tiles already mounted."""
+    def page_size(self, count: int) -> int:
+        """How many tiles one page holds for ``count`` metrics."""
+        columns, rows = self.shape(count)
+        return columns * rows
+
+    def show(self, specs: list[PlotSpec], columns: int, rows: int) -> None:
+        """Draw one tile per spec on a ``columns`` x ``rows`` grid, reusing mounted tiles."""
         tiles = list(self.query(MetricPlot))
         for extra in tiles[len(specs) :]:
             extra.remove()
@@ -32,7 +54,8 @@ class PlotGrid(Grid):
             tile.can_focus = False
         if missing:
             self.mount_all(missing)
-        self.styles.grid_size_columns = self.columns()
+        self.styles.grid_size_columns = columns
+        self.styles.grid_size_rows = rows
         for tile, spec in zip([*tiles, *missing], specs, strict=False):
             tile.draw(spec)
 
