@@ -22,12 +22,13 @@ Statistics over finite values are null when a series has none (std/var also with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import polars as pl
 
 from curvelens.core.analysis.direction import higher_is_better
+from curvelens.core.schema import RUN_POINTS
 
 #: Output columns after the group keys, in order.
 COLUMNS = (
@@ -53,6 +54,9 @@ COLUMNS = (
 )
 
 _S = pl.col("step")
+BATCH_POINTS = 2_000_000
+"""Points per batch in :func:`summarize_runs` (bounds its temporary numpy arrays)."""
+_BATCH_COLUMNS = ("metric", "step", "value")
 
 
 def summarize(points: pl.DataFrame, overrides: Mapping[str, bool] | None = None) -> pl.DataFrame:
@@ -64,6 +68,70 @@ def summarize(points: pl.DataFrame, overrides: Mapping[str, bool] | None = None)
     """
     keys = ["run", "metric"] if "run" in points.columns else ["metric"]
     frame, starts, groups = _ordered(points, keys)
+    return _table(frame, starts, groups, overrides)
+
+
+def summarize_runs(
+    runs: Sequence[tuple[str, pl.DataFrame]], overrides: Mapping[str, bool] | None = None
+) -> pl.DataFrame:
+    """:func:`summarize` of many runs' ``POINTS`` (``(run id, points)`` pairs) as if stacked
+    into one ``RUN_POINTS`` frame, without building its ``run`` column.
+
+    Runs are taken in batches of about :data:`BATCH_POINTS` points, so the per-call cost of
+    :func:`summarize` is paid once per batch instead of once per run, and memory stays flat.
+    """
+    tables = [_run_batch(batch, overrides) for batch in _batches(runs)]
+    if not tables:
+        return summarize(pl.DataFrame(schema=dict(RUN_POINTS)), overrides)
+    return pl.concat(tables).sort(["run", "metric"])
+
+
+def _batches(
+    runs: Sequence[tuple[str, pl.DataFrame]],
+) -> Iterator[list[tuple[str, pl.DataFrame]]]:
+    """Consecutive non-empty runs grouped into batches of about :data:`BATCH_POINTS` points."""
+    batch: list[tuple[str, pl.DataFrame]] = []
+    size = 0
+    for run_id, points in runs:
+        if not points.height:
+            continue
+        batch.append((run_id, points))
+        size += points.height
+        if size >= BATCH_POINTS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _run_batch(
+    batch: list[tuple[str, pl.DataFrame]], overrides: Mapping[str, bool] | None
+) -> pl.DataFrame:
+    """Summary rows of one batch of runs; series must not cross runs, so runs start series."""
+    frame = pl.DataFrame(
+        [pl.concat([points.get_column(name) for _, points in batch]) for name in _BATCH_COLUMNS]
+    )
+    offsets = np.cumsum([0, *(points.height for _, points in batch)])[:-1]
+    starts = np.union1d(_starts(frame, ["metric"]), offsets)
+    run_ids = pl.Series("run", [run_id for run_id, _ in batch], dtype=pl.String)
+    owner = np.searchsorted(offsets, starts, side="right") - 1
+    groups = pl.DataFrame([run_ids.gather(owner), frame.get_column("metric").gather(starts)])
+    if _in_order(frame, starts, groups):
+        return _table(frame, starts, groups, overrides)
+    stacked = [
+        p.select(pl.lit(i, pl.String).alias("run"), "metric", "step", "value") for i, p in batch
+    ]
+    return summarize(pl.concat(stacked), overrides)
+
+
+def _table(
+    frame: pl.DataFrame,
+    starts: np.ndarray,
+    groups: pl.DataFrame,
+    overrides: Mapping[str, bool] | None,
+) -> pl.DataFrame:
+    """The summary of ``frame``, whose series start at ``starts`` with keys ``groups``."""
+    keys = groups.columns
     ends = np.append(starts[1:], frame.height)[: len(starts)] - 1
     value = frame.get_column("value").cast(pl.Float64)
     values, steps = value.to_numpy(), frame.get_column("step").cast(pl.Float64).to_numpy()
@@ -117,14 +185,19 @@ def _ordered(
     are; otherwise a stable sort by keys then step, so rows with equal steps keep their order.
     """
     starts = _starts(points, keys)
-    steps = points.get_column("step").cast(pl.Float64).to_numpy()
-    falls = np.flatnonzero(steps[1:] < steps[:-1]) + 1
     groups = points.select(keys)[starts]
-    if np.isin(falls, starts).all() and not groups.is_duplicated().any():
+    if _in_order(points, starts, groups):
         return points, starts, groups
     ordered = points.sort([*keys, "step"], maintain_order=True)
     starts = _starts(ordered, keys)
     return ordered, starts, ordered.select(keys)[starts]
+
+
+def _in_order(points: pl.DataFrame, starts: np.ndarray, groups: pl.DataFrame) -> bool:
+    """Whether every series is contiguous (keys not repeated) with steps ascending in it."""
+    steps = points.get_column("step").cast(pl.Float64).to_numpy()
+    falls = np.flatnonzero(steps[1:] < steps[:-1]) + 1
+    return bool(np.isin(falls, starts).all()) and not groups.is_duplicated().any()
 
 
 def _starts(points: pl.DataFrame, keys: list[str]) -> np.ndarray:
@@ -145,16 +218,20 @@ def _finite_stats(values: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarra
     ends = starts + lengths - 1
     finite = np.isfinite(values)
     if finite.all():
-        count, clean, zeroed = lengths, values, values
-        first, last = starts, ends
+        count, clean, first, last = lengths, values, starts, ends
     else:
         count = np.add.reduceat(finite, starts, dtype=np.int64)
-        clean, zeroed = np.where(finite, values, np.nan), np.where(finite, values, 0.0)
+        clean = np.where(finite, values, np.nan)
         first, last = _first_last(np.flatnonzero(finite), starts, ends)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.add.reduceat(zeroed, starts) / count
-        spread = zeroed - np.repeat(mean, lengths)
-        if zeroed is not values:
+    shift = np.nan_to_num(_at(values, first))  # centring on the first finite value keeps
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant series' std exactly 0
+        centred = clean - np.repeat(shift, lengths)
+        if clean is not values:
+            centred[~finite] = 0.0
+        offset = np.add.reduceat(centred, starts) / count
+        mean = shift + offset
+        spread = centred - np.repeat(offset, lengths)
+        if clean is not values:
             spread[~finite] = 0.0
         squares = np.add.reduceat(spread * spread, starts)
         var = np.where(count > 1, squares / (count - 1), np.nan)

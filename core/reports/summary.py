@@ -1,6 +1,6 @@
 """The ``summary`` report: per run and metric, count, range, first/last, extremes, mean, std.
 
-Built from :func:`curvelens.core.analysis.summary.summarize` over the stacked points, then
+Built from :func:`curvelens.core.analysis.summary.summarize_runs` (the stacked points), then
 written as aligned text, Markdown, strict JSON (non-finite values as null) or CSV.
 """
 
@@ -13,9 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import polars as pl
-
-from curvelens.core.analysis.summary import summarize
+from curvelens.core.analysis.summary import summarize_runs
 from curvelens.core.reports.format import (
     fmt_step,
     fmt_value,
@@ -62,8 +60,10 @@ class RunSummary:
 def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> list[RunSummary]:
     """Summarise every metric of every run (only metrics matching ``metrics`` if given).
 
-    Run by run rather than over one stacked frame: faster and with a lower memory peak.
+    All runs go through one :func:`summarize_runs` (batched numpy reductions) rather than a
+    ``summarize`` call per run: the per-call cost dominated with many small runs.
     """
+    stats = _all_stats(runs, metrics)
     return [
         RunSummary(
             name=run.ref.name,
@@ -72,25 +72,23 @@ def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> l
             params=dict(run.params),
             resumed=run.resumed,
             warnings=tuple(str(issue) for issue in run.issues),
-            metrics=_run_stats(run.points, metrics),
+            metrics=stats.get(str(index), {}),
         )
-        for run in runs
+        for index, run in enumerate(runs)
     ]
 
 
-def _run_stats(
-    points: pl.DataFrame, metrics: re.Pattern[str] | None
-) -> dict[str, dict[str, float | None]]:
-    """metric -> statistics of one run's points, metrics sorted by name."""
-    if metrics is not None:
-        keep = [m for m in points.get_column("metric").unique().to_list() if metrics.search(m)]
-        points = points.filter(pl.col("metric").is_in(keep))
-    if points.is_empty():
-        return {}
-    table = summarize(points).sort("metric")
-    return {
-        row["metric"]: {s: _as_float(row[s]) for s in STATS} for row in table.iter_rows(named=True)
-    }
+def _all_stats(
+    runs: Sequence[RunData], metrics: re.Pattern[str] | None
+) -> dict[str, dict[str, dict[str, float | None]]]:
+    """run index (as str) -> metric -> statistics, metrics sorted by name within a run."""
+    table = summarize_runs([(str(index), run.points) for index, run in enumerate(runs)])
+    by_run: dict[str, dict[str, dict[str, float | None]]] = {}
+    for run_index, metric, *values in table.select("run", "metric", *STATS).iter_rows():
+        if metrics is None or metrics.search(metric):
+            stats = {name: _as_float(value) for name, value in zip(STATS, values, strict=True)}
+            by_run.setdefault(run_index, {})[metric] = stats
+    return by_run
 
 
 def _as_float(value: object) -> float | None:
