@@ -72,7 +72,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
     issues: list[Issue] = []
     step_name = next((name for name in STEP_COLUMNS if name in frame.columns), None)
     time_name, wall = _wall_time(frame)
-    raw = frame.select(sorted(set(frame.columns) - {step_name, time_name}))
+    raw = _columns(frame, sorted(set(frame.columns) - {step_name, time_name}))
     values = _to_floats(raw)
     params: dict[str, ParamValue] = {}
     metric_names = _classify(raw, values, path, params, issues)
@@ -80,7 +80,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
         step = pl.Series("step", np.arange(frame.height, dtype=np.float64))
     else:
         step = _to_float(frame.get_column(step_name)).alias("step")
-    wide = values.select(metric_names).insert_column(0, step).insert_column(1, wall)
+    wide = pl.DataFrame([step, wall, *_columns(values, metric_names).get_columns()])
     valid = np.isfinite(step.to_numpy())  # a null step is NaN here
     if not valid.all():
         mask = pl.Series(valid)
@@ -93,6 +93,11 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
     first_wall = wall.min() if time_name is not None else None
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
+
+
+def _columns(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """The ``names`` columns of ``frame`` (a plain select costs a whole query)."""
+    return pl.DataFrame([frame.get_column(name) for name in names])
 
 
 def _to_float(raw: pl.Series) -> pl.Series:
@@ -175,16 +180,39 @@ def _long_points(wide: pl.DataFrame, metric_names: list[str]) -> tuple[pl.DataFr
     """Unpivot ``wide`` to ``POINTS`` (no empty cells), last write wins; also the resumed flag."""
     if not metric_names:
         return pl.DataFrame(schema=dict(POINTS)), False
-    long = wide.unpivot(
-        index=["step", "wall_time"], on=metric_names, variable_name="metric", value_name="value"
-    )
-    long = long.drop_nulls("value").select(list(POINTS))  # already String/Float64
+    long = _unpivot(wide, metric_names)
     steps = wide.get_column("step").to_numpy()
     if bool(np.all(steps[1:] > steps[:-1])):
         return long, False  # strictly increasing steps: unique and already sorted
     backwards = long.select((pl.col("step").diff().over("metric") < 0).any()).item()
     long = long.unique(subset=["metric", "step"], keep="last", maintain_order=True)
     return long.sort(["metric", "step"]), bool(backwards)
+
+
+def _unpivot(wide: pl.DataFrame, metric_names: list[str]) -> pl.DataFrame:
+    """``wide`` (step, wall_time, Float64 metric columns) as ``POINTS`` without empty cells.
+
+    Metric by metric in ``metric_names`` order, rows in file order (what ``unpivot`` then
+    ``drop_nulls`` give), built with numpy: a polars call costs more than the work here.
+    """
+    columns = [wide.get_column(name) for name in metric_names]
+    sparse = [column.name for column in columns if column.has_nulls()]
+    filled = wide.select(pl.col(sparse).is_not_null()) if sparse else pl.DataFrame()
+    rows = np.arange(wide.height)
+    kept = [rows[filled[c.name].to_numpy()] if c.name in sparse else rows for c in columns]
+    picked = np.concatenate(kept)
+    values = pl.Series("value", np.concatenate([c.to_numpy()[k] for c, k in zip(columns, kept)]))
+    names = pl.Series("metric", metric_names, dtype=pl.String())
+    metric = pl.concat([names.new_from_index(i, len(k)) for i, k in enumerate(kept)])
+    step = pl.Series("step", wide.get_column("step").to_numpy()[picked])
+    wall = wide.get_column("wall_time")
+    empty = wall.null_count() == wall.len()
+    return pl.DataFrame([metric, step, values, _nulls(len(picked)) if empty else wall[picked]])
+
+
+def _nulls(length: int) -> pl.Series:
+    """An all-null ``wall_time`` column (``Series.clear`` runs a whole query, this does not)."""
+    return pl.Series("wall_time", [None], dtype=pl.Float64()).new_from_index(0, length)
 
 
 def _wall_time(frame: pl.DataFrame) -> tuple[str | None, pl.Series]:
@@ -204,7 +232,7 @@ def _wall_time(frame: pl.DataFrame) -> tuple[str | None, pl.Series]:
         parsed = _parse_datetimes(raw)
         if parsed.null_count() < parsed.len():
             return name, parsed.alias("wall_time")
-    return None, pl.repeat(None, frame.height, dtype=pl.Float64(), eager=True).alias("wall_time")
+    return None, _nulls(frame.height)
 
 
 def _parse_datetimes(raw: pl.Series) -> pl.Series:
