@@ -16,7 +16,7 @@ from pathlib import Path
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
-from curvelens.core.readers.textfile import oldest_mtime, read_log_bytes
+from curvelens.core.readers.textfile import blank, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue, empty_points
 
 LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
@@ -31,7 +31,7 @@ def separator(path: Path) -> str:
 def read_table_file(path: Path) -> TableResult:
     """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue."""
     data = read_log_bytes(path)
-    if not data.strip():
+    if blank(data):
         return TableResult(
             empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curvelens.core.readers.textfile import decode, first_line, split_tail
+from curvelens.core.readers.textfile import blank, decode, first_line, split_tail
 from curvelens.core.schema import Issue
 
 _GUESS_BYTES = 16384
@@ -69,13 +69,13 @@ def _fields_match(rows: bytes, sep: str, width: int) -> bool:
     counts = np.diff(np.searchsorted(seps, ends), prepend=0)
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts
-    blank = (lengths == 0) | ((lengths == 1) & (raw[np.maximum(ends - 1, 0)] == 13))
-    return bool(np.all((counts == width - 1) | blank))
+    empty = (lengths == 0) | ((lengths == 1) & (raw[np.maximum(ends - 1, 0)] == 13))
+    return bool(np.all((counts == width - 1) | empty))
 
 
 def _read_fast(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame:
     """polars' CSV reader on well-formed rows, every column as String."""
-    if not rows.strip():
+    if blank(rows):
         return pl.DataFrame(schema=dict.fromkeys(names, pl.String()))
     return pl.read_csv(
         io.BytesIO(rows),
@@ -97,7 +97,7 @@ def _read_numbers(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame | Non
     accepts (leading spaces included); a constant column comes back as text, because
     whether it was written as integers decides if it is a param.
     """
-    if not rows.strip():
+    if blank(rows):
         return None
     guess = _number_columns(rows[:_GUESS_BYTES], sep, len(names))
     schema = {name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)}

@@ -50,6 +50,11 @@ def split_tail(data: bytes) -> tuple[bytes, bytes]:
     return data[:cut], data[cut:]
 
 
+def blank(data: bytes) -> bool:
+    """True when ``data`` is empty or only whitespace (``not data.strip()`` without a copy)."""
+    return not data or data.isspace()
+
+
 def decode(data: bytes) -> str:
     """Lossy UTF-8 decoding (a leading BOM is dropped)."""
     return data.decode("utf-8-sig", errors="replace")
