@@ -1,8 +1,14 @@
 """Benchmarks of the core paths, printed as a table of medians (``make bench``; not a test).
 
 Each case is a small function run in its own subprocess (``--case NAME``) so its peak
-memory (ru_maxrss, children included) is its own. Synthetic runs are written once into a
-temporary folder; ``--scale 0.1`` shrinks every size for a quick smoke run.
+memory (ru_maxrss, children included) is its own; the summary CLI case also starts a
+fresh ``curvelens`` process per repeat (cold: imports included). Synthetic runs are
+written once into a temporary folder; ``--scale 0.1`` shrinks every size for a quick smoke
+run. The load average is printed with the table: the machine is shared, compare numbers
+taken at similar load only.
+
+Discovery is counted in run folders found per second of wall time: 10,000 reference-layout
+folders (``<name>_<ts>/config.json``, ``logs/metrics.csv``, ``checkpoints/``) in one root.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -51,6 +58,8 @@ def _write_runs(root: Path, runs: int, steps: int, metrics: int, seed: int = 0) 
     for i in range(runs):
         folder = root / f"run{i:05d}_20250101_000000"
         (folder / "logs").mkdir(parents=True)
+        (folder / "checkpoints").mkdir()
+        (folder / "checkpoints" / "last.pt").write_bytes(b"\0" * 64)
         (folder / "config.json").write_text(json.dumps({"seed": i % 5, "lr": 1e-3}))
         columns: dict[str, np.ndarray] = {"step": step, "epoch": step // 500 + 1}
         for m in range(metrics):
@@ -70,7 +79,7 @@ def _n(count: int, scale: float) -> int:
 
 
 def case_discovery(data: Path, scale: float) -> None:
-    """Discover 10,000 run folders (listing only, nothing read)."""
+    """Discover 10,000 run folders (listing only, nothing read); rate = run folders found / s."""
     from curvelens.core.discovery import discover
 
     found = discover([data / "many"])
@@ -192,6 +201,11 @@ def main() -> None:
         start = time.perf_counter()
         prepare(data, args.scale)
         print(f"synthetic data written in {time.perf_counter() - start:.1f} s (scale {args.scale})")
+        print(
+            "load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(
+                *os.getloadavg()
+            )
+        )
         rows = [["case", "median", "min", "rate", "peak RSS", "target"]]
         for name, case in CASES.items():
             repeats = 3 if "CLI" in name else args.repeats
@@ -202,6 +216,9 @@ def main() -> None:
             rss = f"{int(result['maxrss_kb']) / 1024:.0f} MB"  # type: ignore[call-overload]
             rows.append([name, f"{med:.3f} s", f"{min(times):.3f} s", rate, rss, case.target])
         print(_table(rows))
+        print(
+            "load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+        )
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
