@@ -1,7 +1,9 @@
-# ruff: noqa: E402, E501  (imports are placed after the clock starts on purpose: they are timed)
-"""Bench: app start-up to a mounted frame, and redraw cost with 5 runs x 100k points.
+# ruff: noqa: E402  (imports are placed after the clock starts on purpose: they are timed)
+"""Bench: app start-up to a frame listing the demo runs, and key-to-frame time of the plot
+with 5 selected runs of 100,000 points each (160x48). Prints tables and the load average.
 
-Prints a table; run with `.venv/bin/python bench/tui_redraw.py`."""
+Run with `.venv/bin/python bench/tui_redraw.py` (tmux, if installed, times the real command).
+"""
 
 import asyncio
 import os
@@ -13,65 +15,150 @@ import tempfile
 TMP = tempfile.mkdtemp()
 os.environ["CURVELENS_STATE_DIR"] = TMP + "/state"
 os.environ["CURVELENS_CONFIG"] = TMP + "/none.toml"
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+from textual import events
 
 from curvelens.tui.app import make_app
+from curvelens.tui.runlist import RunEntry
 from curvelens.tui.series import Series
+from curvelens.tui.widgets.metric_plot import MetricPlot
+
+KEYS = [
+    ("s", "smoothing on (5 new EMAs)"),
+    ("full_stop", "weight up (5 new EMAs)"),
+    ("comma", "weight back (cached)"),
+    ("right_square_bracket", "next metric (new EMAs)"),
+    ("left_square_bracket", "previous metric (cached)"),
+    ("s", "smoothing off"),
+]
+POINTS = 100_000
+REPEATS = 3
 
 
-async def main():
-    from pathlib import Path
+def add_big_runs(app: object, n: int = POINTS) -> None:
+    """Five runs with two metrics of ``n`` noisy points each, selected."""
+    main = app.main  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    ids = []
+    for i in range(5):
+        walk = {m: np.cumsum(rng.normal(size=n)) + rng.normal(size=n) * 5 for m in "ab"}
+        step, wall = np.arange(float(n)), np.full(n, np.nan)
+        main.store.add(
+            f"big{i}",
+            {
+                "train_loss": Series(step, walk["a"], wall),
+                "train_perplexity": Series(step, walk["b"], wall),
+            },
+        )
+        main.entries[f"big{i}"] = RunEntry(f"big{i}", f"big{i}", "finished", None, None, 0)
+        ids.append(f"big{i}")
+    main.selected = ids
+    main._values = {}
+    main.on_runs_changed()
 
+
+async def key_to_frame(pilot: object, plot: MetricPlot, key: str) -> tuple[float, float]:
+    """(ms from the key event until the first frame holding the new plot is written to the
+    terminal, every other widget's repaint included; ms spent drawing the plot)."""
+    app = pilot.app  # type: ignore[attr-defined]
+    done = asyncio.Event()
+    spent: list[float] = []
+    draw, display = plot._draw, app._display
+
+    def timed_draw(*args: object) -> object:
+        start = time.perf_counter()
+        result = draw(*args)  # type: ignore[arg-type]
+        spent.append(time.perf_counter() - start)
+        return result
+
+    def timed_display(*args: object) -> None:
+        display(*args)
+        if spent:
+            done.set()
+
+    plot._draw, app._display = timed_draw, timed_display  # type: ignore[method-assign]
+    char = {"full_stop": ".", "comma": ",", "right_square_bracket": "]",
+            "left_square_bracket": "["}.get(key, key)  # fmt: skip
+    start = time.perf_counter()
+    # straight to the driver: Pilot.press also waits for the process to look idle
+    app._driver.send_message(events.Key(key, char if len(char) == 1 else None))
+    await asyncio.wait_for(done.wait(), 10)
+    total = time.perf_counter() - start
+    plot._draw, app._display = draw, display  # type: ignore[method-assign]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    return 1000 * total, 1000 * spent[0]
+
+
+async def main() -> None:
+    """Start-up and key-to-frame timings in one app."""
     from curvelens.core.demo import write_demo
 
     write_demo(Path(TMP) / "demo")
     app = make_app([TMP + "/demo"])
     async with app.run_test(size=(160, 48)) as pilot:
-        first = time.perf_counter() - T0
-        await app.workers.wait_for_complete()
+        mounted = time.perf_counter() - T0
+        while not (app.main.total and app.main.loaded == app.main.total):
+            await asyncio.sleep(0.005)
         await pilot.pause()
         listed = time.perf_counter() - T0
-        # 5 runs x 100k points
-        n = 100_000
-        rng = np.random.default_rng(0)
-        ids = []
-        for i in range(5):
-            rid = f"big{i}"
-            ids.append(rid)
-            app.main.store.add(
-                rid,
-                {
-                    "train_loss": Series(
-                        np.arange(float(n)), np.cumsum(rng.normal(size=n)), np.full(n, np.nan)
-                    )
-                },
-            )
-        from curvelens.tui.runlist import RunEntry
-
-        for rid in ids:
-            app.main.entries[rid] = RunEntry(rid, rid, "finished", None, None, 0)
-        app.main.selected = ids
-        app.main._values = {}
-        app.main.redraw()
+        await app.workers.wait_for_complete()
+        add_big_runs(app)
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        plot = app.main.query_one("#plot")
-        for key, label in [
-            ("s", "smoothing on"),
-            ("full_stop", "weight up (new EMA)"),
-            ("comma", "weight back (cached)"),
-            ("right_square_bracket", "metric change"),
-        ]:
-            t = time.perf_counter()
-            await pilot.press(key)
-            t1 = time.perf_counter()
-            plot.render()  # include the plotext build
-            t2 = time.perf_counter()
-            app.main.redraw()
-            t3 = time.perf_counter()
-            print(
-                f"{label:28s} press {1000 * (t1 - t):7.1f} ms  plotext build {1000 * (t2 - t1):6.1f} ms  redraw (cached) {1000 * (t3 - t2):6.1f}"
-            )
-    print(f"app mounted (imports included): {first:.2f} s; runs listed: {listed:.2f} s")
+        plot = app.main.query_one(MetricPlot)
+        rows = {label: [] for _, label in KEYS}
+        for _ in range(REPEATS):
+            for key, label in KEYS:
+                rows[label].append(await key_to_frame(pilot, plot, key))
+            app.main.store._smoothed.clear()
+            app.main.store._memo.clear()
+        print(f"key to frame on screen, 5 runs x {POINTS:,} points, 160x48 (median of {REPEATS})")
+        for label, runs in rows.items():
+            total = statistics.median(r[0] for r in runs)
+            render = statistics.median(r[1] for r in runs)
+            print(f"  {label:30s} {total:7.1f} ms   (plot drawn in {render:5.1f} ms)")
+        points = [len(t.x) for t in plot.spec.traces]
+        print(
+            f"  points per trace handed to the plot: {points} (plot {plot.size.width} cells wide)"
+        )
+    print(f"in-process: app mounted {mounted:.2f} s, demo runs listed {listed:.2f} s")
 
 
-asyncio.run(main())
+def command_startup() -> None:
+    """Seconds from launching the installed command in tmux to the runs on screen."""
+    exe = Path(sys.executable).with_name("curvelens")
+    if not shutil.which("tmux") or not exe.exists():
+        print("tmux or the installed command missing: command start-up not measured")
+        return
+    env = f"CURVELENS_STATE_DIR={TMP}/state2 CURVELENS_CONFIG={TMP}/none.toml"
+    times = []
+    for i in range(3):
+        name = f"curvelens-bench-{os.getpid()}-{i}"
+        start = time.perf_counter()
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "48",
+                        f"{env} {exe} {TMP}/demo"], check=True)  # fmt: skip
+        try:
+            while time.perf_counter() - start < 15:
+                screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+                                        capture_output=True, text=True).stdout  # fmt: skip
+                if "rope_lr1e-3_seed2" in screen and "6/6 runs" in screen:
+                    times.append(time.perf_counter() - start)
+                    break
+                time.sleep(0.02)
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    print(f"installed command to runs listed (tmux): {', '.join(f'{t:.2f} s' for t in times)}")
+
+
+if __name__ == "__main__":
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    asyncio.run(main())
+    command_startup()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")

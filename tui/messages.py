@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
 from textual.message import Message
 
 from curvelens.core.schema import Issue, RunData, RunRef
@@ -35,3 +36,11 @@ class LoadProgress(Message):
     def can_replace(self, message: Message) -> bool:
         """Only the latest progress matters."""
         return isinstance(message, LoadProgress)
+
+
+@dataclass
+class StatsReady(Message):
+    """The summary of the view ``key`` was computed off the UI thread."""
+
+    key: tuple[object, ...]
+    summary: pl.DataFrame

@@ -58,10 +58,13 @@ class SeriesStore:
         self._runs: dict[str, dict[str, Series]] = {}
         self._smoothed: OrderedDict[tuple[str, str, float], np.ndarray] = OrderedDict()
         self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self.generation = 0
+        """Bumped whenever a run is added: results computed before belong to older data."""
 
     def add(self, run_id: str, series: dict[str, Series]) -> None:
         """Store (or replace) one run's series and forget its smoothed versions."""
         self._runs[run_id] = series
+        self.generation += 1
         for key in [k for k in self._smoothed if k[0] == run_id]:
             del self._smoothed[key]
         self._memo.clear()
@@ -77,6 +80,14 @@ class SeriesStore:
         if len(self._memo) > MEMO_SIZE:
             self._memo.popitem(last=False)
         return value
+
+    def cached(self, key: tuple[object, ...]) -> Any:
+        """The value memoised under ``key``, or None."""
+        return self._memo.get(key)
+
+    def remember(self, key: tuple[object, ...], value: object) -> None:
+        """Memoise ``value`` (computed elsewhere, e.g. by a worker) under ``key``."""
+        self.memo(key, lambda: value)
 
     def get(self, run_id: str, metric: str) -> Series | None:
         """The series of ``metric`` in ``run_id``, or None when the run did not log it."""

@@ -114,6 +114,7 @@ async def test_zoom_narrows_plot_and_stats(app: CurvelensApp) -> None:
         stats = app.main.query_one(StatsTable)
         assert stats.summary.get_column("count").max() == DEMO_STEPS
         await pilot.press("plus", "plus")
+        await settle(app, pilot)  # the summary is computed by a worker
         lo, hi = app.main.opts.x_range or (0, 0)
         assert hi - lo < DEMO_STEPS / 2
         assert all(lo <= x <= hi for t in plot(app).spec.traces for x in t.x)

@@ -45,7 +45,7 @@ async def test_grid_pages_titles_and_ticks(app: CurvelensApp) -> None:
         assert app.main.opts.metric in first and all(first)
         assert "page" in str(app.main.query_one("#plot-pane").border_title)
         for tile in grid.query("MetricPlot"):
-            assert "┤" in tile.render().plain  # type: ignore[attr-defined]
+            assert "┤" in tile.plain()  # type: ignore[attr-defined]
         await pilot.press("right_square_bracket")
         await pilot.pause()
         second = titles(app)

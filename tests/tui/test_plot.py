@@ -54,7 +54,7 @@ async def test_plot_has_no_legend_and_readout_names_every_run(app: CurvelensApp)
         await settle(app, pilot)
         await pilot.press("s")
         plot = app.main.query_one(MetricPlot)
-        drawn = plot.render().plain  # type: ignore[union-attr]
+        drawn = plot.plain()
         assert "seed" not in drawn and "┤" in drawn and "└" in drawn
         assert all(t.raw is not None for t in plot.spec.traces)
         plot.focus()
@@ -68,3 +68,18 @@ async def test_plot_has_no_legend_and_readout_names_every_run(app: CurvelensApp)
             at = plotdata.value_at(view, cursor)
             assert at is not None and f"{at[1]:.4g}" in readout
         assert readout.count("seed") == 5
+
+
+async def test_a_key_draws_the_plot_once(app: CurvelensApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        plot = app.main.query_one(MetricPlot)
+        before = plot.renders
+        await pilot.press("s")
+        await settle(app, pilot)
+        # the comparison arriving later may add its markers: at most one more drawing
+        assert 1 <= plot.renders - before <= 2
+        grid_before = plot.renders
+        await pilot.press("g", "s")
+        await settle(app, pilot)
+        assert plot.renders == grid_before  # hidden behind the grid: not drawn

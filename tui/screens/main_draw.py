@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual import on, work
 from textual.screen import Screen
 from textual.widgets import Static
 
 from curvelens.core.schema import Issue
 from curvelens.tui import plotdata
+from curvelens.tui.messages import StatsReady
 from curvelens.tui.plotdata import ViewOptions, Visible
 from curvelens.tui.runlist import RunEntry
 from curvelens.tui.series import SeriesStore
@@ -39,6 +41,7 @@ class Drawing(Screen[None]):
     cursor: float | None
     grid: bool
     metric_filter: str
+    _stats_key: tuple[object, ...] | None = None
     """Regex the grid's metrics must match (typed in the metric picker in grid mode)."""
     selected: list[str]
     baseline: str | None
@@ -176,21 +179,34 @@ class Drawing(Screen[None]):
     def _stats(
         self, views: list[Visible], colors: dict[str, tuple[int, int, int]], labels: LabelMap
     ) -> None:
-        """Summary of the visible range."""
+        """Summary of the visible range: shown at once when known, else computed by a thread
+        worker so the plot's frame does not wait for it."""
+        o, store = self.opts, self.store
+        key = ("stats", store.generation, tuple(v.run_id for v in views), o.metric, o.x_axis,
+               o.x_range, o.smoothing, o.weight if o.smoothing else None)  # fmt: skip
+        self._stats_key = key
+        summary = store.cached(key)
+        if summary is not None:
+            self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
+        else:
+            self.summarize(key, views, o.metric or "")
+
+    @work(thread=True, group="stats", exit_on_error=False, description="stats")
+    def summarize(self, key: tuple[object, ...], views: list[Visible], metric: str) -> None:
+        """Summarize the visible points off the UI thread (polars releases the GIL)."""
         import polars as pl
 
         from curvelens.core.analysis.summary import summarize
 
-        o = self.opts
-        key = ("stats", tuple(v.run_id for v in views), o.metric, o.x_axis, o.x_range,
-               o.smoothing, o.weight if o.smoothing else None)  # fmt: skip
+        frame = plotdata.stats_frame(views, metric)
+        self.post_message(StatsReady(key, summarize(frame) if frame.height else pl.DataFrame()))
 
-        def compute() -> pl.DataFrame:
-            frame = plotdata.stats_frame(views, o.metric or "")
-            return summarize(frame) if frame.height else pl.DataFrame()
-
-        summary = self.store.memo(key, compute)
-        self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
+    @on(StatsReady)
+    def _stats_ready(self, message: StatsReady) -> None:
+        self.store.remember(message.key, message.summary)
+        if message.key == self._stats_key:
+            table = self.query_one(StatsTable)
+            table.show(message.summary, self.labels(), self.run_colors(), self.baseline)
 
     def status_bar(self, bar: StatusBar) -> None:
         """Fill the status bar."""

@@ -208,8 +208,9 @@ class ViewControls(Drawing):
         if metric and metric != self.opts.metric:
             self.opts = self.opts.with_(metric=metric)
             self._values = {}
-            self.refresh_runs()
             self.redraw()
+            # the run list's last/best columns follow in the next frame: the plot comes first
+            self.call_after_refresh(self.refresh_runs)
 
     def action_pick_metric(self) -> None:
         """Open the metric picker; in the grid, its filter also narrows the grid's metrics."""

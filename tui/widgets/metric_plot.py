@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
-from textual.app import RenderResult
 from textual.binding import BindingType
 from textual.color import Color
+from textual.strip import Strip
 from textual.widget import Widget
 
 from curvelens.tui.canvas import Canvas
@@ -23,6 +23,8 @@ from curvelens.tui.plotdata import Trace
 from curvelens.tui.text import fmt_num
 
 RGB = tuple[int, int, int]
+Line = list[tuple[str, Style | None]]
+"""One row of the plot: (text, style) runs; None is the widget's own style."""
 
 
 @dataclass(frozen=True)
@@ -120,23 +122,47 @@ class MetricPlot(Widget):
         self.spec = PlotSpec()
         """What is drawn now (tests read it)."""
         self.renders = 0
-        """Frames rendered so far (the redraw bench counts them)."""
+        """Frames drawn so far (tests and the redraw bench count them)."""
+        self._frame_key: tuple[object, ...] | None = None
+        self._lines: list[Line] = []
 
     def draw(self, spec: PlotSpec) -> None:
-        """Show ``spec`` at the next repaint (drawing happens in :meth:`render`, once)."""
+        """Show ``spec`` at the next repaint (drawn once per frame, in :meth:`render_line`)."""
         self.spec = spec
+        self._frame_key = None
         self.refresh()
 
-    def render(self) -> RenderResult:
-        """The plot, sized to the widget."""
-        self.renders += 1
-        spec, (width, height) = self.spec, self.size
-        title = [Text(spec.title, style="bold", justify="center", no_wrap=True)] * bool(spec.title)
+    def frame(self) -> list[Line]:
+        """Every row of the plot at the current size (cached until the spec, size or theme
+        changes): the canvas is drawn here, once."""
+        key = (id(self.spec), self.size, self.app.theme)
+        if key != self._frame_key:
+            self.renders += 1
+            self._lines, self._frame_key = self._draw(self.spec, *self.size), key
+        return self._lines
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` as segments built straight from the canvas (no markup or Text parsing)."""
+        lines, base = self.frame(), self.rich_style
+        if y >= len(lines):
+            return Strip.blank(self.size.width, base)
+        segments = [Segment(text, base + style if style else base) for text, style in lines[y]]
+        return Strip(segments).adjust_cell_length(self.size.width, base)
+
+    def plain(self) -> str:
+        """The plot as plain text, row by row (tests read it)."""
+        return "\n".join("".join(text for text, _ in line) for line in self.frame())
+
+    def _draw(self, spec: PlotSpec, width: int, height: int) -> list[Line]:
+        """Title, y-tick gutter, canvas and x axis rows; a centred message when empty."""
+        title: list[Line] = []
+        if spec.title:
+            title = [[(f"{spec.title[:width]:^{width}}", Style(bold=True))]]
         body = self._body(spec, width, height - len(title)) if spec.traces else None
         if body is None:
             message = spec.empty if not spec.traces else "no finite values here"
-            return Text("\n".join([spec.title, "", message]), style="dim", justify="center")
-        return Text("\n").join(title + body)
+            return [*title, [], [(f"{message[:width]:^{width}}", Style(dim=True))]]
+        return title + body
 
     def _background(self) -> RGB:
         """The pane's background colour, for the faint raw curves."""
@@ -162,7 +188,7 @@ class MetricPlot(Widget):
             out.append((t, y, raw))
         return out
 
-    def _body(self, spec: PlotSpec, width: int, height: int) -> list[Text] | None:
+    def _body(self, spec: PlotSpec, width: int, height: int) -> list[Line] | None:
         """y-tick gutter, canvas and x axis lines; None when nothing finite is visible."""
         curves = self._transformed(spec)
         xs = [np.asarray(t.x, dtype=np.float64) for t, _, _ in curves]
@@ -198,7 +224,7 @@ class MetricPlot(Widget):
 
     def _canvas_lines(
         self, canvas: Canvas, yticks: list[tuple[float, str]], gutter: int, cursor: float | None
-    ) -> list[Text]:
+    ) -> list[Line]:
         """The canvas rows with the y axis (ticks and labels) and the cursor column."""
         labels = {canvas.row_of(t): label for t, label in yticks}
         cursor_col = canvas.column_of(cursor) if cursor is not None else None
@@ -206,11 +232,9 @@ class MetricPlot(Widget):
         ink, axis = self._inks()
         out = []
         for row, chars in enumerate(canvas.chars()):
-            line = Text(no_wrap=True)
             label = labels.get(row) or ""
-            line.append(" " * (gutter - 1 - len(label)))
-            line.append(label, ink)
-            line.append("┤" if label else "│", axis)
+            line: Line = [(" " * (gutter - 1 - len(label)), None), (label, ink)]
+            line.append(("┤" if label else "│", axis))
             colors = canvas.color[row].tolist()
             start = 0
             for col in range(1, canvas.width + 1):
@@ -219,14 +243,14 @@ class MetricPlot(Widget):
                     style = styles[colors[start]] if colors[start] >= 0 else None
                     if cursor_col is not None and start <= cursor_col < col and style is None:
                         k = cursor_col - start
-                        run = run[:k] + "│" + run[k + 1 :]
-                        style = axis
-                    line.append(run, style)
+                        line += [(run[:k], None), ("│", axis), (run[k + 1 :], None)]
+                    else:
+                        line.append((run, style))
                     start = col
             out.append(line)
         return out
 
-    def _x_axis(self, canvas: Canvas, gutter: int, spec: PlotSpec) -> list[Text]:
+    def _x_axis(self, canvas: Canvas, gutter: int, spec: PlotSpec) -> list[Line]:
         """The x axis line with tick marks and the tick labels under it."""
         lo, hi = canvas.xlim
         if spec.x_axis == "step":
@@ -235,18 +259,20 @@ class MetricPlot(Widget):
         else:
             pairs = list(zip(*time_ticks(lo, hi, spec.x_axis), strict=True))
         marks = ["─"] * canvas.width
-        row = Text(" " * (gutter + canvas.width + 1), no_wrap=True)
+        row = [" "] * (gutter + canvas.width + 1)
         ink, axis = self._inks()
-        free = 0
+        placed: list[tuple[int, str]] = []
         for t, label in pairs:
             col = canvas.column_of(t)
             if col is None:
                 continue
             marks[col] = "┬"
             start = min(max(gutter + col - len(label) // 2, 0), len(row) - len(label))
-            if start >= free:
-                row = row[:start] + Text(label, style=ink) + row[start + len(label) :]
-                free = start + len(label) + 1
-        line = Text(" " * (gutter - 1), no_wrap=True)
-        line.append("└" + "".join(marks), axis)
-        return [line, row]
+            if not placed or start > placed[-1][0] + len(placed[-1][1]):
+                placed.append((start, label))
+        labels: Line = []
+        end = 0
+        for start, label in placed:
+            labels += [(" " * (start - end), None), (label, ink)]
+            end = start + len(label)
+        return [[(" " * (gutter - 1), None), ("└" + "".join(marks), axis)], labels]

@@ -87,14 +87,18 @@ class RunTable(DataTable[Text]):
         """Keys of the columns shown."""
         self.name_width = 0
         """Cells the name column was given at the last fill (tests read it)."""
+        self._size_shown = self.size
 
     def on_mount(self) -> None:
         """Show the headers before the first runs arrive."""
         self.show([], 0.0)
 
     def show(self, rows: list[RunRow], now: float) -> None:
-        """Replace the rows, keeping the cursor on the same run when it is still shown."""
-        self.rows_shown, self.now = rows, now
+        """Replace the rows, keeping the cursor on the same run when it is still shown; the
+        same rows at the same size are not rebuilt (that re-renders every cell)."""
+        if (rows, now, self.size) == (self.rows_shown, self.now, self._size_shown) and self.keys:
+            return
+        self.rows_shown, self.now, self._size_shown = rows, now, self.size
         current = self.current_run()
         # columns are rebuilt too: a DataTable column never shrinks back to its content
         self.keys = tuple(k for k, _ in COLUMNS if k not in self._hidden())

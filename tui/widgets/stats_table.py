@@ -35,6 +35,7 @@ class StatsTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.summary = pl.DataFrame()
         """The summary rows shown (tests read it)."""
+        self._shown: tuple[object, ...] = (None,)
 
     def on_mount(self) -> None:
         """Create the columns."""
@@ -48,7 +49,12 @@ class StatsTable(DataTable[Text]):
         colors: dict[str, RGB],
         baseline: str | None,
     ) -> None:
-        """Show ``summary`` (one row per run, ordered like ``labels``)."""
+        """Show ``summary`` (one row per run, ordered like ``labels``); a repeat of what is
+        shown already is skipped (rebuilding a table re-renders every cell)."""
+        view = (summary, tuple(labels.items()), tuple(colors.items()), baseline, self.size)
+        if view[1:] == self._shown[1:] and summary is self._shown[0]:
+            return
+        self._shown = view
         self.summary = summary
         # columns are rebuilt too: a DataTable column never shrinks back to its content
         self.clear(columns=True)
