@@ -80,7 +80,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
         step = pl.Series("step", np.arange(frame.height, dtype=np.float64))
     else:
         step = _to_float(frame.get_column(step_name)).alias("step")
-    wide = pl.DataFrame([step, wall, *_columns(values, metric_names).get_columns()])
+    wide = pl.DataFrame([step, *_columns(values, metric_names).get_columns()])
     valid = np.isfinite(step.to_numpy())  # a null step is NaN here
     if not valid.all():
         mask = pl.Series(valid)
@@ -89,7 +89,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
             message = f"{dropped} rows without a valid {step_name!r} value skipped"
             issues.append(Issue(path, message))
         wide, wall = wide.filter(mask), wall.filter(mask)
-    points, resumed = _long_points(wide, metric_names)
+    points, resumed = _long_points(wide, wall, metric_names)
     first_wall = wall.min() if time_name is not None else None
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
@@ -176,11 +176,13 @@ def _content_rows(frame: pl.DataFrame, mask: pl.Series) -> int:
     return int((mask & has_content).sum())
 
 
-def _long_points(wide: pl.DataFrame, metric_names: list[str]) -> tuple[pl.DataFrame, bool]:
+def _long_points(
+    wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]
+) -> tuple[pl.DataFrame, bool]:
     """Unpivot ``wide`` to ``POINTS`` (no empty cells), last write wins; also the resumed flag."""
     if not metric_names:
         return pl.DataFrame(schema=dict(POINTS)), False
-    long = _unpivot(wide, metric_names)
+    long = _unpivot(wide, wall, metric_names)
     steps = wide.get_column("step").to_numpy()
     if bool(np.all(steps[1:] > steps[:-1])):
         return long, False  # strictly increasing steps: unique and already sorted
@@ -189,8 +191,9 @@ def _long_points(wide: pl.DataFrame, metric_names: list[str]) -> tuple[pl.DataFr
     return long.sort(["metric", "step"]), bool(backwards)
 
 
-def _unpivot(wide: pl.DataFrame, metric_names: list[str]) -> pl.DataFrame:
-    """``wide`` (step, wall_time, Float64 metric columns) as ``POINTS`` without empty cells.
+def _unpivot(wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]) -> pl.DataFrame:
+    """``wide`` (step, Float64 metric columns) and its ``wall`` times as ``POINTS`` without
+    empty cells. ``wall`` is kept apart: a relative ``wall_time`` column may be a metric.
 
     Metric by metric in ``metric_names`` order, rows in file order (what ``unpivot`` then
     ``drop_nulls`` give), built with numpy: a polars call costs more than the work here.
@@ -205,7 +208,6 @@ def _unpivot(wide: pl.DataFrame, metric_names: list[str]) -> pl.DataFrame:
     names = pl.Series("metric", metric_names, dtype=pl.String())
     metric = pl.concat([names.new_from_index(i, len(k)) for i, k in enumerate(kept)])
     step = pl.Series("step", wide.get_column("step").to_numpy()[picked])
-    wall = wide.get_column("wall_time")
     empty = wall.null_count() == wall.len()
     return pl.DataFrame([metric, step, values, _nulls(len(picked)) if empty else wall[picked]])
 

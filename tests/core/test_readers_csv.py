@@ -117,6 +117,28 @@ def test_unix_time_column_and_relative_time_column(tmp_path: Path) -> None:
     assert _series(points, "time_elapsed") == {1.0: 3.0, 2.0: 13.0}
 
 
+@pytest.mark.parametrize(
+    ("header", "rows", "wall"),
+    [
+        ("step,loss,wall_time", ["1,2,0.5", "2,1,1.5"], [None, None]),
+        (
+            "step,timestamp,wall_time,loss",
+            ["1,1700000000,0.5,2", "2,1700000010,1.5,1"],
+            [1.7e9, 1700000010.0],
+        ),
+    ],
+)
+def test_relative_wall_time_column_stays_a_metric(
+    tmp_path: Path, header: str, rows: list[str], wall: list[float | None]
+) -> None:
+    log = tmp_path / "metrics.csv"
+    log.write_text("\n".join([header, *rows]) + "\n")
+    points = READER.read(log).points
+    assert _series(points, "wall_time") == {1.0: 0.5, 2.0: 1.5}
+    assert _series(points, "loss") == {1.0: 2.0, 2.0: 1.0}
+    assert points.filter(pl.col("metric") == "loss").get_column("wall_time").to_list() == wall
+
+
 def test_millisecond_timestamps_are_converted(tmp_path: Path) -> None:
     log = tmp_path / "metrics.csv"
     log.write_text("step,timestamp,loss\n1,1700000000500,2\n")

@@ -68,3 +68,14 @@ def test_describe_uses_first_line_keys(tmp_path: Path) -> None:
     log = tmp_path / "run.jsonl"
     log.write_text('{"step": 1, "loss": 2, "wall_time": 1700000000}\n')
     assert READER.describe(log).metrics == ("loss",)
+
+
+def test_relative_wall_time_key_is_a_metric(tmp_path: Path) -> None:
+    log = tmp_path / "run.jsonl"
+    log.write_text(
+        '{"step": 1, "loss": 2, "wall_time": 0.5}\n{"step": 2, "loss": 1, "wall_time": 9}\n'
+    )
+    points = READER.read(log).points
+    assert _series(points, "wall_time") == {1.0: 0.5, 2.0: 9.0}
+    assert _series(points, "loss") == {1.0: 2.0, 2.0: 1.0}
+    assert points.get_column("wall_time").null_count() == points.height
