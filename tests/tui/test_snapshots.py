@@ -1,4 +1,6 @@
-"""Snapshot tests of the app on the demo runs (fixed clock, mtimes and time zone)."""
+"""Snapshot tests of the app on the demo runs: fixed clock, mtimes and time zone, cursor blink
+off, every worker finished before the picture is taken (dark 80x24 and 160x48, the grid, and
+a light theme with smoothing, zoom and the cursor)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from curvelens.tui.app import make_app
 
@@ -13,16 +16,34 @@ from .conftest import FIXED_NOW
 
 
 async def _loaded(pilot: Any) -> None:
-    """Wait until every run is loaded and drawn."""
+    """Wait until every run is loaded and drawn, with steady (non-blinking) cursors."""
     await pilot.app.workers.wait_for_complete()
     for _ in range(3):
         await pilot.pause()
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+async def _press(pilot: Any, *keys: str) -> None:
+    """Press ``keys``, then wait for the workers they start and the repaint."""
+    await pilot.press(*keys)
+    await _loaded(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 def test_main_screen(snap_compare: Any, demo_root: Path, size: tuple[int, int]) -> None:
     app = make_app([str(demo_root)], clock=lambda: FIXED_NOW)
     assert snap_compare(app, terminal_size=size, run_before=_loaded)
+
+
+def test_grid_of_metrics(snap_compare: Any, demo_root: Path) -> None:
+    app = make_app([str(demo_root)], clock=lambda: FIXED_NOW)
+
+    async def before(pilot: Any) -> None:
+        await _loaded(pilot)
+        await _press(pilot, "g", "left_square_bracket")
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=before)
 
 
 def test_light_theme_smoothed_and_zoomed(
@@ -33,7 +54,6 @@ def test_light_theme_smoothed_and_zoomed(
 
     async def before(pilot: Any) -> None:
         await _loaded(pilot)
-        await pilot.press("plus", "tab", "l", "l")
-        await pilot.pause()
+        await _press(pilot, "plus", "tab", "l", "l")
 
     assert snap_compare(app, terminal_size=(160, 48), run_before=before)

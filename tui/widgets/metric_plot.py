@@ -171,11 +171,14 @@ class MetricPlot(Widget):
 
     def _inks(self) -> tuple[Style, Style]:
         """(tick label, axis line) styles from the theme, readable in dark and light themes.
-        Blank cells stay unstyled, so exported SVGs place every label at its column."""
+        Labels differ a little from the text colour and blanks stay unstyled, so an exported
+        SVG keeps each label in its own element, at its column."""
         variables = self.app.theme_variables
         fg = Color.parse(variables.get("foreground", "#e0e0e0"))
         bg = Color.parse(variables.get("surface", "#1e1e1e"))
-        return Style(color=fg.rich_color), Style(color=bg.blend(fg, 0.45).rich_color)
+        return Style(color=bg.blend(fg, 0.85).rich_color), Style(
+            color=bg.blend(fg, 0.45).rich_color
+        )
 
     def _transformed(self, spec: PlotSpec) -> list[tuple[Trace, np.ndarray, np.ndarray | None]]:
         """(trace, y, raw y) with the log transform applied when the y axis is log."""

@@ -1,0 +1,104 @@
+"""End to end: the INSTALLED ``curvelens`` command in a real tmux session on a demo root;
+keys are sent as a user types them and the captured screen text is checked after each."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from curvelens.core.demo import demo_run_names, write_demo
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 15.0
+"""Seconds to wait for a screen to show what is expected."""
+
+
+def _tmux(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[str]:
+    """A tmux session running the installed command on a demo root, killed at the end
+    (COLUMNS/LINES inherited from the test run would pin the app to 80x24)."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (`make test` installs it)")
+    command = Path(sys.executable).with_name("curvelens")
+    assert command.exists(), f"the installed command is missing: {command}"
+    write_demo(tmp_path / "runs")
+    name = f"curvelens-e2e-{uuid.uuid4().hex[:8]}"
+    env = {"CURVELENS_STATE_DIR": tmp_path / "state", "CURVELENS_CONFIG": tmp_path / "c.toml"}
+    exports = " ".join(f"{key}={value}" for key, value in env.items())
+    shell = f"env -u COLUMNS -u LINES {exports} TZ=UTC {command} {tmp_path / 'runs'}"
+    started = _tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "48", shell)
+    assert started.returncode == 0, started.stderr
+    _tmux("set-option", "-t", name, "remain-on-exit", "on")
+    try:
+        yield name
+    finally:
+        _tmux("kill-session", "-t", name)
+
+
+def screen(name: str) -> str:
+    """The visible text of the session's pane."""
+    return _tmux("capture-pane", "-p", "-t", name).stdout
+
+
+def wait_for(name: str, test: Callable[[str], bool], what: str) -> str:
+    """Poll the screen until ``test`` holds (bounded); fail showing the last screen."""
+    deadline = time.monotonic() + TIMEOUT
+    text = screen(name)
+    while not test(text):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}; screen:\n{text}")
+        time.sleep(0.1)
+        text = screen(name)
+    return text
+
+
+def send(name: str, *keys: str) -> None:
+    """Type ``keys`` (tmux key names, or literal text with ``-l``)."""
+    _tmux("send-keys", "-t", name, *keys)
+
+
+def listed(text: str) -> list[str]:
+    """Run names in the run list (rows start with a mark: ● selected, · not, ◆, ✗)."""
+    return re.findall(r"│ [●·◆✗]  (\S+)", text)
+
+
+def pane_dead(name: str) -> bool:
+    """True when the command in the pane has exited (or the session is gone)."""
+    out = _tmux("display-message", "-p", "-t", name, "#{pane_dead}")
+    return out.returncode != 0 or out.stdout.strip() == "1"
+
+
+def test_filter_help_and_quit_in_a_real_terminal(session: str) -> None:
+    names = demo_run_names()
+    text = wait_for(session, lambda s: all(n in s for n in names) and "6/6 runs" in s, "runs")
+    assert "train_loss" in text and len(listed(text)) == 6
+    send(session, "/")
+    send(session, "-l", "rope")
+    send(session, "Enter")
+    text = wait_for(session, lambda s: "3/6 runs" in s, "the filter")
+    assert [n[:17] for n in listed(text)] == [f"rope_lr1e-3_seed{i}" for i in range(3)]
+    send(session, "?")
+    text = wait_for(session, lambda s: "Keys (remap in config.toml" in s, "the help")
+    assert "filter runs" in text
+    send(session, "Escape")
+    wait_for(session, lambda s: "Keys (remap" not in s, "the help to close")
+    send(session, "Escape")
+    text = wait_for(session, lambda s: "6/6 runs" in s, "the filter to clear")
+    assert len(listed(text)) == 6
+    send(session, "q")
+    deadline = time.monotonic() + TIMEOUT
+    while not pane_dead(session):
+        assert time.monotonic() < deadline, f"still running after q:\n{screen(session)}"
+        time.sleep(0.1)
