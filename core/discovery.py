@@ -5,9 +5,10 @@ reader's ``detect`` in :data:`~curvelens.core.readers.READERS` order. A detected
 is not descended into (a run nested in a run is part of it). A folder that is not a run may
 still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Never entered: hidden
 folders, ``checkpoints``, virtualenvs (``venv``, any folder holding ``pyvenv.cfg``),
-``site-packages``, ``node_modules``, ``__pycache__``. Symlinked folders are followed once:
-every folder is tracked by (device, inode) so loops end. Nothing is ever read or written in
-the folders, only listed.
+``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
+``latest-run``: the sibling is walked under its own name) and the copies a reader names in
+``Reader.aliases``. Other symlinked folders are followed once: every folder is tracked by
+(device, inode) so loops end. Nothing is ever read or written in the folders, only listed.
 
 Ids: a run's id is its path relative to the root it was found under (posix separators); a
 path given directly that is itself a run (or a log file) gets its own name. Ids that would
@@ -124,7 +125,8 @@ def _walk(root: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
         prefix = f"{rel}/" if rel else ""
         for ref in _file_runs(folder_path, names, prefix):
             yield ref, os.path.realpath(ref.path)
-        stack.extend(_subfolders(folder, prefix, real, entries))
+        skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
+        stack.extend(_subfolders(folder, prefix, real, entries, skip))
 
 
 def _list(
@@ -149,19 +151,34 @@ def _list(
 
 
 def _subfolders(
-    folder: str, prefix: str, real: str, entries: list[os.DirEntry[str]]
+    folder: str, prefix: str, real: str, entries: list[os.DirEntry[str]], skip: frozenset[str]
 ) -> list[tuple[str, str, str]]:
     """Enterable subfolders as (path, id, resolved path) in reverse name order (a stack)."""
     base, real_base = _slash(folder), _slash(real)
     subdirs = []
     for entry in entries:
         name = entry.name
-        if name[0] == "." or name in SKIP_DIRS or not _is_dir(entry):
+        if _skipped(name) or name in skip or not _is_dir(entry):
             continue
-        real_path = "" if not real or entry.is_symlink() else real_base + name
+        link = entry.is_symlink()
+        if link and _links_to_sibling(entry.path, real or os.path.realpath(folder)):
+            continue
+        real_path = "" if not real or link else real_base + name
         subdirs.append((base + name, prefix + name, real_path))
     subdirs.sort(reverse=True)
     return subdirs
+
+
+def _skipped(name: str) -> bool:
+    """Hidden and never-entered folder names."""
+    return name[0] == "." or name in SKIP_DIRS
+
+
+def _links_to_sibling(link: str, real_folder: str) -> bool:
+    """Whether the symlink ``link`` in the folder resolving to ``real_folder`` points to a
+    sibling that the walk enters under its own name."""
+    target = os.path.realpath(link)
+    return os.path.dirname(target) == real_folder and not _skipped(os.path.basename(target))
 
 
 def _slash(folder: str) -> str:

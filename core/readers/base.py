@@ -80,6 +80,12 @@ class Reader(ABC):
         """Names of files in a non-run ``folder`` that are each a run of their own."""
         return []
 
+    def aliases(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Entries of a non-run ``folder`` that duplicate a sibling run (W&B's ``latest-run``
+        copy) and are not walked. Cheap like :meth:`detect`; symlinks to a sibling folder are
+        skipped by discovery itself."""
+        return frozenset()
+
     def accepts_file(self, path: Path) -> bool:
         """True when a log file given directly (not a folder) can be read by this reader."""
         return False

@@ -7,7 +7,9 @@ skipped), the step is ``_step`` and ``wall_time`` is ``_timestamp``. Without his
 or offline runs, a missing log), the last values of ``files/wandb-summary.json`` are shown
 at its ``_step``, with an Issue saying so. Params: ``files/config.yaml`` values (``{key:
 {value: ...}}``, ``_wandb`` skipped). Status from the exit record (code 0 finished, else
-failed). ``wandb/latest-run`` is a copy of or link to another run and is never a run.
+failed). ``wandb/latest-run`` is a link to (skipped by discovery) or a copy of a sibling run
+folder: a copy whose ``run-<id>.wandb`` id is no sibling's is read as a run, other copies are
+:meth:`WandbReader.aliases`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
 
 RUN_FOLDER = re.compile(r"(?:offline-)?run-(\d{8}_\d{6})-([a-z0-9]+)")
+LATEST = "latest-run"
 SUMMARY = Path("files") / "wandb-summary.json"
 CONFIG = Path("files") / "config.yaml"
 
@@ -141,9 +144,20 @@ class WandbReader(Reader):
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A ``(offline-)run-<date>_<time>-<id>`` folder with a ``.wandb`` log or ``files/``."""
-        if RUN_FOLDER.fullmatch(folder.name) is None:
+        if folder.name != LATEST and RUN_FOLDER.fullmatch(folder.name) is None:
             return False
         return "files" in entry_names or any(n.endswith(".wandb") for n in entry_names)
+
+    def aliases(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """``latest-run`` when it is a copied folder of a sibling run (same run id), or of
+        an unknown run (no ``.wandb`` log). A symlink is left to discovery."""
+        latest = folder / LATEST
+        if LATEST not in entry_names or latest.is_symlink():
+            return frozenset()
+        ids = {m.group(2) for name in entry_names if (m := RUN_FOLDER.fullmatch(name))}
+        log = log_file(latest)
+        copied = log.name.removeprefix("run-").removesuffix(".wandb") if log else None
+        return frozenset({LATEST}) if copied is None or copied in ids else frozenset()
 
     def describe(self, path: Path) -> Description:
         """Keys of the summary file (every logged key appears there) and the config."""

@@ -63,7 +63,7 @@ def test_symlink_loops_end_and_linked_runs_are_found_once(tmp_path: Path) -> Non
     _run(tmp_path / "data" / "run1", "metrics.csv")
     (tmp_path / "data" / "loop").symlink_to(tmp_path)
     (tmp_path / "alias").symlink_to(tmp_path / "data")
-    assert _ids([tmp_path]) == ["alias/run1"]  # the same folder reached twice counts once
+    assert _ids([tmp_path]) == ["data/run1"]  # found once, under its own name
 
 
 def test_pattern_and_exclude(tmp_path: Path) -> None:
@@ -117,3 +117,37 @@ def test_real_fixture_tree(real: Path) -> None:
     assert formats.count("reference") == 11
     assert formats.count("csv") == 11
     assert formats.count("jsonl") == 5
+
+
+def _wandb_run(folder: Path, run_id: str) -> Path:
+    (folder / "files").mkdir(parents=True)
+    (folder / f"run-{run_id}.wandb").write_bytes(b"")
+    return folder
+
+
+@pytest.mark.parametrize("latest", ["symlink", "copy"])
+def test_wandb_latest_run_is_not_a_second_run(tmp_path: Path, latest: str) -> None:
+    _wandb_run(tmp_path / "wandb" / "run-20240101_120000-aaa111", "aaa111")
+    newest = _wandb_run(tmp_path / "wandb" / "run-20240102_120000-bbb222", "bbb222")
+    if latest == "symlink":
+        (tmp_path / "wandb" / "latest-run").symlink_to(newest.name)
+    else:
+        _wandb_run(tmp_path / "wandb" / "latest-run", "bbb222")
+    found = discover([tmp_path])
+    assert [(r.id, r.name) for r in found.runs] == [
+        ("wandb/run-20240101_120000-aaa111", "run-20240101_120000-aaa111"),
+        ("wandb/run-20240102_120000-bbb222", "run-20240102_120000-bbb222"),
+    ]
+
+
+def test_wandb_latest_run_copy_of_a_run_not_kept_elsewhere_is_shown(tmp_path: Path) -> None:
+    _wandb_run(tmp_path / "wandb" / "run-20240101_120000-aaa111", "aaa111")
+    _wandb_run(tmp_path / "wandb" / "latest-run", "ccc333")
+    assert _ids([tmp_path]) == ["wandb/latest-run", "wandb/run-20240101_120000-aaa111"]
+
+
+def test_a_link_to_a_sibling_folder_is_skipped_for_the_sibling(tmp_path: Path) -> None:
+    _run(tmp_path / "runs" / "run_7", "metrics.csv")
+    (tmp_path / "runs" / "latest").symlink_to("run_7")
+    (ref,) = discover([tmp_path]).runs
+    assert (ref.id, ref.name) == ("runs/run_7", "run_7")

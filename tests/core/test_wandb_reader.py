@@ -98,8 +98,14 @@ def test_config_values_and_detection(tmp_path: Path) -> None:
     )
     assert READER.read(folder).params == {"lr": 0.001, "model.depth": 4}
     assert READER.detect(folder, frozenset(os.listdir(folder)))
-    latest = tmp_path / "wandb" / "latest-run"
-    assert not READER.detect(latest, frozenset({"files", "run-abc123.wandb"}))
+    wandb = tmp_path / "wandb"
+    latest = wandb / "latest-run"
+    assert READER.aliases(wandb, frozenset({folder.name})) == frozenset()
+    latest.mkdir()
+    assert READER.aliases(wandb, frozenset({folder.name, latest.name})) == {"latest-run"}
+    (latest / "run-zzz999.wandb").write_bytes(b"")  # a copy of a run kept nowhere else
+    assert READER.aliases(wandb, frozenset({folder.name, latest.name})) == frozenset()
+    assert READER.detect(latest, frozenset({"files", "run-zzz999.wandb"}))
 
 
 def test_real_live_run_history_and_summary_lag() -> None:
