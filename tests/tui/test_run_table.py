@@ -4,6 +4,9 @@ marked with their message, narrow layouts drop low-value columns, header clicks 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+
+from textual import events
 
 from curvelens.tui.app import CurvelensApp
 from curvelens.tui.text import shorten_name
@@ -105,3 +108,20 @@ def test_shorten_name_drops_the_timestamp_first() -> None:
     assert shorten_name(name, 28) == "baseline_lr5e-4_seed1…120000"
     assert shorten_name(name, 16).endswith("seed1…") and len(shorten_name(name, 16)) == 16
     assert shorten_name("no_stamp_here_seed3", 10) == "no_…_seed3"
+
+
+async def test_mouse_wheel_scrolls_a_long_run_list(tmp_path: Path) -> None:
+    from curvelens.core.demo import write_demo
+    from curvelens.tui.app import make_app
+
+    for name in ("a", "b", "c"):
+        write_demo(tmp_path / "many" / name)
+    app = make_app([str(tmp_path / "many")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.main.query_one(RunTable)
+        assert table.row_count == 18 and table.scroll_y == 0
+        for _ in range(3):
+            table.post_message(events.MouseScrollDown(table, 5, 5, 0, 1, 0, False, False, False))
+        await pilot.pause(0.3)
+        assert table.scroll_y > 0

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from curvelens.tui.runlist import RunEntry
-from curvelens.tui.text import shorten_middle
+from curvelens.tui.text import shorten_name
 
 
 def differing(entries: list[RunEntry]) -> list[str]:
@@ -49,7 +49,7 @@ class DetailScreen(ModalScreen[None]):
         table: DataTable[Text] = DataTable(id="detail-table", cursor_type="row")
         table.add_column("param", key="param")
         for entry in self.entries:
-            table.add_column(shorten_middle(entry.name, 30), key=entry.id)
+            table.add_column(shorten_name(entry.name, 40), key=entry.id)
         for key in self.keys:
             table.add_row(Text(key), *[Text(e.params.get(key, "—")) for e in self.entries])
         yield table
