@@ -2,7 +2,9 @@
 
 Walk rule: roots are walked with :func:`os.scandir`; each folder's entry names go to every
 reader's ``detect`` in :data:`~curvelens.core.readers.READERS` order. A detected run folder
-is not descended into (a run nested in a run is part of it). A folder that is not a run may
+is not descended into (a run nested in a run is part of it), except for the sub-folders its
+reader names in ``Reader.nested_runs`` (TensorBoard folders in an SB3 CSV run, k-fold
+DVCLive folders), which are walked like any folder. A folder that is not a run may
 still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Never entered: hidden
 folders, ``checkpoints``, virtualenvs (``venv``, any folder holding ``pyvenv.cfg``),
 ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
@@ -23,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from curvelens.core.readers import READERS, reader_for_file
+from curvelens.core.readers import READERS, Reader, reader_for_file
 from curvelens.core.schema import Issue, RunRef
 
 SKIP_DIRS = frozenset(
@@ -118,11 +120,16 @@ def _walk(root: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
             continue
         names, entries = listing
         folder_path = Path(folder)
-        run = _detect(folder_path, names, rel or root_label)
-        if run is not None:
-            yield run, real or os.path.realpath(folder)
-            continue
         prefix = f"{rel}/" if rel else ""
+        found = _detect(folder_path, names, rel or root_label)
+        if found is not None:
+            reader, run = found
+            yield run, real or os.path.realpath(folder)
+            nested = reader.nested_runs(folder_path, names)
+            if nested:
+                inside = [entry for entry in entries if entry.name in nested]
+                stack.extend(_subfolders(folder, prefix, real, inside, frozenset()))
+            continue
         for ref in _file_runs(folder_path, names, prefix):
             yield ref, os.path.realpath(ref.path)
         skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
@@ -194,11 +201,11 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _detect(folder: Path, names: frozenset[str], run_id: str) -> RunRef | None:
-    """A RunRef when some reader recognises ``folder`` as a run."""
+def _detect(folder: Path, names: frozenset[str], run_id: str) -> tuple[Reader, RunRef] | None:
+    """The reader recognising ``folder`` as a run, and the run, if one does."""
     for reader in READERS:
         if reader.detect(folder, names):
-            return RunRef(id=run_id, name=folder.name, path=folder, format=reader.name)
+            return reader, RunRef(id=run_id, name=folder.name, path=folder, format=reader.name)
     return None
 
 

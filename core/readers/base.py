@@ -80,6 +80,12 @@ class Reader(ABC):
         """Names of files in a non-run ``folder`` that are each a run of their own."""
         return []
 
+    def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Entries of a run ``folder`` of this format that are not part of it and may hold
+        runs of their own (SB3's ``PPO_1/`` beside ``progress.csv``); discovery walks the
+        folders among them. Cheap like :meth:`detect`. Default: none, the run is one whole."""
+        return frozenset()
+
     def aliases(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
         """Entries of a non-run ``folder`` that duplicate a sibling run (W&B's ``latest-run``
         copy) and are not walked. Cheap like :meth:`detect`; symlinks to a sibling folder are

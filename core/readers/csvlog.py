@@ -2,6 +2,8 @@
 
 Run folders: a folder directly holding one of :data:`LOG_NAMES` is a run (Lightning's
 ``version_N/``, SB3's log folder); when several are present the first in that order is read.
+Its sub-folders may be runs of their own (SB3's ``PPO_N/`` TensorBoard folders), except
+test-tube's ``tf/`` copy of the same metrics.
 Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
 Columns follow :mod:`curvelens.core.readers.table`; ``wall_time`` holds unix seconds from an
 absolute time column (relative-time columns stay metrics). ``started`` is the first wall time
@@ -20,6 +22,8 @@ from curvelens.core.readers.textfile import blank, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue, empty_points
 
 LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
+TEST_TUBE = "meta.experiment"
+"""Marks a test-tube (early Lightning) folder, whose ``tf/`` repeats the CSV as events."""
 _SUFFIXES = (".csv", ".tsv")
 
 
@@ -64,6 +68,11 @@ class CsvReader(Reader):
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder directly holding ``metrics.csv``, ``metrics.tsv`` or ``progress.csv``."""
         return any(name in entry_names for name in LOG_NAMES)
+
+    def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Every sub-folder (SB3 puts ``PPO_N/`` event folders beside its log), but the
+        ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events."""
+        return entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
 
     def accepts_file(self, path: Path) -> bool:
         """Any ``.csv`` or ``.tsv`` file."""

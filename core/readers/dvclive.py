@@ -5,8 +5,8 @@ A run is a folder with ``metrics.json`` and ``plots/`` (DVCLive 2.x/3.x). Each T
 ``val/synth/loss``); columns ``step``, the value (last column) and, with
 ``timestamp=True``, ``timestamp`` in unix milliseconds (``wall_time``). A TSV with only a
 ``step`` column (a metric literally named ``step`` collides with it) is skipped with an
-Issue. Params: ``params.yaml`` (safe_load), flattened. k-fold sub-folders of a run folder
-are not read (discovery does not descend into runs).
+Issue. Params: ``params.yaml`` (safe_load), flattened. Sub-folders other than ``plots/``
+(k-fold ``fold_N/`` DVCLive folders) are not part of the run: discovery walks them.
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ class DvcLiveReader(Reader):
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder holding ``metrics.json`` and ``plots/``."""
         return "metrics.json" in entry_names and "plots" in entry_names
+
+    def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Every sub-folder but ``plots/`` (k-fold runs write ``fold_N/`` DVCLive folders)."""
+        return entry_names - {PLOTS.parts[0]}
 
     def describe(self, path: Path) -> Description:
         """Metric names from the TSV file names, params from params.yaml."""

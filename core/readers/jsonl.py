@@ -83,6 +83,10 @@ class JsonlReader(Reader):
         """A folder holding ``metrics.jsonl``."""
         return LOG_NAME in entry_names
 
+    def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Every sub-folder: the log is the one ``metrics.jsonl`` file."""
+        return entry_names
+
     def file_runs(self, folder: Path, entry_names: frozenset[str]) -> list[str]:
         """Every ``*.jsonl`` file of a folder that is not a run itself."""
         return sorted(name for name in entry_names if name.endswith(".jsonl"))

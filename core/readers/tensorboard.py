@@ -7,8 +7,9 @@ tag's step goes backwards, within a file or in a later file. ``*.profile-empty``
 placeholders are skipped; a Git LFS pointer or corrupt file is an Issue naming it while the
 other files still load (a run with no readable file at all is a :class:`ReadError`).
 Params come from a sibling ``hparams.yaml`` (Lightning), loaded with ``yaml.safe_load`` only.
-Sub-folders (Keras ``train/``/``validation/``, ``add_hparams`` sub-runs) are runs of their
-own for discovery; an ``add_hparams`` folder holds no scalars and reads as an empty run.
+Sub-folders are walked by discovery for runs of their own (SB3's ``PPO_N/`` beside the
+parent's events, Keras ``train/``/``validation/``), except ``add_hparams`` folders named by
+a unix time (``1582009443.5208488/``): they hold the hparams of this run, no scalars.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ HPARAMS = "hparams.yaml"
 _SKIP_SUFFIX = ".profile-empty"
 _NAME_TIME = re.compile(r"tfevents\.(\d+)")
 _DESCRIBE_BYTES = 256 * 1024
+_HPARAMS_FOLDER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def is_event_file(name: str) -> bool:
@@ -61,6 +63,10 @@ class TensorBoardReader(Reader):
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder directly holding an event file (by name only)."""
         return any(is_event_file(name) for name in entry_names)
+
+    def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Sub-folders except ``add_hparams`` ones (named by a unix time)."""
+        return frozenset(n for n in entry_names if not _HPARAMS_FOLDER.fullmatch(n))
 
     def accepts_file(self, path: Path) -> bool:
         """An event file given directly."""

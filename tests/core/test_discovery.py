@@ -151,3 +151,39 @@ def test_a_link_to_a_sibling_folder_is_skipped_for_the_sibling(tmp_path: Path) -
     (tmp_path / "runs" / "latest").symlink_to("run_7")
     (ref,) = discover([tmp_path]).runs
     assert (ref.id, ref.name) == ("runs/run_7", "run_7")
+
+
+def test_tensorboard_runs_inside_a_csv_run_are_runs_of_their_own(tmp_path: Path) -> None:
+    logs = _run(tmp_path / "sb3" / "logs", "progress.csv")
+    for name in ("PPO_1", "PPO_2"):
+        (logs / name).mkdir()
+        (logs / name / "events.out.tfevents.1675736563.host.1.0").write_bytes(b"")
+    (logs / "monitors").mkdir()
+    (logs / "monitors" / "0.monitor.csv").write_text("r,l,t\n1,2,3\n")
+    found = discover([tmp_path])
+    assert [(r.id, r.format) for r in found.runs] == [
+        ("sb3/logs", "csv"),
+        ("sb3/logs/PPO_1", "tensorboard"),
+        ("sb3/logs/PPO_2", "tensorboard"),
+    ]
+
+
+def test_kfold_dvclive_folders_are_runs_of_their_own(tmp_path: Path) -> None:
+    for folder in ("dvclive", "dvclive/fold_0", "dvclive/fold_1"):
+        (tmp_path / folder / "plots" / "metrics").mkdir(parents=True)
+        (tmp_path / folder / "plots" / "metrics" / "loss.tsv").write_text("step\tloss\n0\t1\n")
+        (tmp_path / folder / "metrics.json").write_text('{"loss": 1}')
+    assert _ids([tmp_path]) == ["dvclive", "dvclive/fold_0", "dvclive/fold_1"]
+
+
+def test_parts_of_a_run_stay_parts(tmp_path: Path) -> None:
+    version = tmp_path / "lightning_logs" / "version_1"
+    (version / "1582009443.5208488").mkdir(parents=True)  # add_hparams writes a sub-run here
+    (version / "events.out.tfevents.1582009443.host.1.0").write_bytes(b"")
+    (version / "1582009443.5208488" / "events.out.tfevents.1582009443.host.1.1").write_bytes(b"")
+    _run(tmp_path / "exp_20250101_000000")
+    _run(tmp_path / "exp_20250101_000000" / "logs" / "tb", "events.out.tfevents.1.host")
+    tube = _run(tmp_path / "test_tube", "metrics.csv")  # tf/ holds the same metrics
+    (tube / "meta.experiment").write_text("{}")
+    _run(tube / "tf", "events.out.tfevents.1580894116.host.1.0")
+    assert _ids([tmp_path]) == ["exp_20250101_000000", "lightning_logs/version_1", "test_tube"]
