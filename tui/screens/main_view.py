@@ -22,7 +22,7 @@ from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.run_table import RunRow, RunTable
 
 MAX_PLOTTED = 50
-"""``select all`` stops here: plotext slows down with the number of curves."""
+"""``select all`` stops here: more curves are a blur, and each one costs redraw time."""
 CURSOR_STEPS = 60
 """Cursor key presses to cross the visible range."""
 LabelMap = dict[str, str]
