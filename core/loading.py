@@ -3,7 +3,9 @@
 Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
 format records it; ``running`` when the newest log file changed within
 :data:`RUNNING_WINDOW_S` seconds; else ``unknown``. ``updated`` is that newest log file's
-mtime (UTC). Reading only opens files for reading: nothing is written under run folders.
+mtime (UTC). ``RunData.ref`` is the discovered ref, with ``name`` replaced by the name the
+log records when it has one (``ReadResult.name``); id, path and format never change.
+Reading only opens files for reading: nothing is written under run folders.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,7 +40,7 @@ def load_run(ref: RunRef) -> RunData:
         return _failed(ref, f"{ref.path}: unexpected {type(exc).__name__}: {exc}")
     updated = _newest_mtime(result.files)
     return RunData(
-        ref=ref,
+        ref=replace(ref, name=result.name) if result.name else ref,
         points=result.points,
         params=result.params,
         status=_status(result, updated),

@@ -68,7 +68,8 @@ class RunRef:
     id: str
     """Unique and stable within one discovery: the path relative to the root it was found under."""
     name: str
-    """Display name: the run folder's name (or file stem for a single file)."""
+    """Display name: the run folder's name (or file stem for a single file). In a loaded
+    :class:`RunData`, the name the log records instead when it has one (MLflow run name)."""
     path: Path
     """The run folder, or the log file when a file was given directly."""
     format: str
@@ -80,6 +81,7 @@ class RunData:
     """Everything read from one run: its points, params and what went wrong."""
 
     ref: RunRef
+    """The discovered run; ``name`` may be the log's own run name (see :class:`RunRef`)."""
     points: pl.DataFrame
     """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
     params: Mapping[str, str | int | float | bool | None] = field(default_factory=dict)

@@ -5,7 +5,8 @@ per value: ``<timestamp_ms> <value> <step>`` (2 fields in old stores, step 0; 5 
 with a dataset name and digest). The unterminated last line is a write in progress and is
 skipped; ``wall_time`` is the timestamp in seconds. Params: the ``params/`` files (raw text),
 non-``mlflow.`` tags as ``tags.*``, the experiment name as ``mlflow.experiment`` and the run
-name (``run_name`` or the ``mlflow.runName`` tag) as ``mlflow.runName``. Status from the
+name (``run_name`` or the ``mlflow.runName`` tag) as ``mlflow.runName``, which is also the
+run's display name (the folder is the 32-hex run id). Status from the
 meta.yaml status code. Deleted runs (``lifecycle_stage: deleted``), ``.trash`` and MLflow 3
 ``models/`` folders are not runs; detection reads the run's small meta.yaml for that.
 """
@@ -98,6 +99,10 @@ def run_params(run: Path, meta: Mapping[str, Any]) -> tuple[dict[str, ParamValue
     return params, issues + tag_issues + exp_issues
 
 
+def _text(value: ParamValue | None) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _started(meta: Mapping[str, Any]) -> datetime | None:
     start = meta.get("start_time")
     if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
@@ -154,4 +159,5 @@ class MlflowReader(Reader):
             status=_STATUS.get(status, "unknown") if isinstance(status, int) else "unknown",
             started=_started(meta),
             files=tuple(files),
+            name=_text(params.get(RUN_NAME_TAG)),
         )

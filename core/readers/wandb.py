@@ -7,9 +7,10 @@ skipped), the step is ``_step`` and ``wall_time`` is ``_timestamp``. Without his
 or offline runs, a missing log), the last values of ``files/wandb-summary.json`` are shown
 at its ``_step``, with an Issue saying so. Params: ``files/config.yaml`` values (``{key:
 {value: ...}}``, ``_wandb`` skipped). Status from the exit record (code 0 finished, else
-failed). ``wandb/latest-run`` is a link to (skipped by discovery) or a copy of a sibling run
-folder: a copy whose ``run-<id>.wandb`` id is no sibling's is read as a run, other copies are
-:meth:`WandbReader.aliases`.
+failed). The run's name is the run record's display name, else the folder name (for a
+``latest-run`` copy, ``run-<id>`` from its log). ``wandb/latest-run`` is a link to (skipped
+by discovery) or a copy of a sibling run folder: a copy whose ``run-<id>.wandb`` id is no
+sibling's is read as a run, other copies are :meth:`WandbReader.aliases`.
 """
 
 from __future__ import annotations
@@ -196,8 +197,14 @@ class WandbReader(Reader):
             issues=tuple(issues + config_issues),
             status=status,
             started=_started(log, path),
+            name=log.display_name or _copy_name(path, files),
             files=tuple(files + [p for p in (path / SUMMARY, path / CONFIG) if p.is_file()]),
         )
+
+
+def _copy_name(folder: Path, files: list[Path]) -> str | None:
+    """``run-<id>`` for a ``latest-run`` copy (its log file's stem); None for other folders."""
+    return files[0].stem if folder.name == LATEST and files else None
 
 
 def _started(log: WandbLog, folder: Path) -> datetime | None:

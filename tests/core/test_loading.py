@@ -143,3 +143,38 @@ def test_reading_never_modifies_the_run_folders(real: Path) -> None:
     runs = load_runs(discover([real]).runs)
     assert runs
     assert _snapshot(real) == before
+
+
+def _mlflow_run(root: Path, run_id: str, meta: str) -> None:
+    _write(root / "mlruns" / "1" / "meta.yaml", "experiment_id: '1'\nname: exp\n")
+    _write(root / "mlruns" / "1" / run_id / "meta.yaml", meta)
+    _write(root / "mlruns" / "1" / run_id / "metrics" / "loss", "1700000000000 0.5 1\n")
+
+
+def test_run_names_recorded_by_the_format_replace_folder_names(tmp_path: Path) -> None:
+    from tests.core.wandb_writer import frame, history, run
+
+    named, tagged = "a" * 32, "b" * 32
+    _mlflow_run(tmp_path, named, f"run_id: {named}\nrun_name: salty-bear-997\nstatus: 3\n")
+    _mlflow_run(tmp_path, tagged, f"run_id: {tagged}\nstatus: 3\n")
+    _write(tmp_path / "mlruns" / "1" / tagged / "tags" / "mlflow.runName", "tagged-run")
+    _mlflow_run(tmp_path, "c" * 32, "status: 3\n")
+    wandb = tmp_path / "wandb"
+    log = frame([run(1700000000, name="fiery-sun-12"), history({"_step": 0, "loss": 1.0})])
+    _write(wandb / "run-20240101_120000-abc123" / "run-abc123.wandb", log)
+    _write(wandb / "run-20240102_120000-def456" / "run-def456.wandb", frame([run(1)]))
+    copy = frame([run(2), history({"_step": 0, "loss": 2.0})])
+    _write(wandb / "latest-run" / "run-zzz999.wandb", copy)  # a run kept nowhere else
+    refs = discover([tmp_path]).runs
+    loaded = load_runs(refs)
+    names = {run.ref.id: run.ref.name for run in loaded}
+    assert names == {
+        f"mlruns/1/{named}": "salty-bear-997",
+        f"mlruns/1/{tagged}": "tagged-run",
+        f"mlruns/1/{'c' * 32}": "c" * 32,  # no name recorded: the folder name stays
+        "wandb/run-20240101_120000-abc123": "fiery-sun-12",
+        "wandb/run-20240102_120000-def456": "run-20240102_120000-def456",
+        "wandb/latest-run": "run-zzz999",
+    }
+    kept = [(run.ref.id, run.ref.path, run.ref.format) for run in loaded]
+    assert kept == [(ref.id, ref.path, ref.format) for ref in refs]
