@@ -1,6 +1,7 @@
 # ruff: noqa: E402  (imports are placed after the clock starts on purpose: they are timed)
-"""Bench: app start-up to a frame listing the demo runs, and key-to-frame time of the plot
-with 5 selected runs of 100,000 points each (160x48). Prints tables and the load average.
+"""Bench: key-to-frame time of the plot with 5 selected runs of 100,000 points each (160x48),
+and start-up of the installed command in tmux to the demo runs on screen. Prints tables and
+the load average (the machine has 2 cores shared with the team: read the numbers with it).
 
 Run with `.venv/bin/python bench/tui_redraw.py` (tmux, if installed, times the real command).
 """
@@ -100,14 +101,12 @@ async def main() -> None:
     """Start-up and key-to-frame timings in one app."""
     from curvelens.core.demo import write_demo
 
+    writing = time.perf_counter()
     write_demo(Path(TMP) / "demo")
+    writing = time.perf_counter() - writing  # not part of the start-up
     app = make_app([TMP + "/demo"])
     async with app.run_test(size=(160, 48)) as pilot:
-        mounted = time.perf_counter() - T0
-        while not (app.main.total and app.main.loaded == app.main.total):
-            await asyncio.sleep(0.005)
-        await pilot.pause()
-        listed = time.perf_counter() - T0
+        mounted = time.perf_counter() - T0 - writing
         await app.workers.wait_for_complete()
         add_big_runs(app)
         await app.workers.wait_for_complete()
@@ -128,33 +127,37 @@ async def main() -> None:
         print(
             f"  points per trace handed to the plot: {points} (plot {plot.size.width} cells wide)"
         )
-    print(f"in-process: app mounted {mounted:.2f} s, demo runs listed {listed:.2f} s")
+    print(f"in-process: app mounted {mounted:.2f} s after start (imports included)")
 
 
 def command_startup() -> None:
-    """Seconds from launching the installed command in tmux to the runs on screen."""
+    """Seconds from launching the installed command in tmux to the run names on screen, and
+    to every run loaded (``6/6 runs`` in the status bar)."""
     exe = Path(sys.executable).with_name("curvelens")
     if not shutil.which("tmux") or not exe.exists():
         print("tmux or the installed command missing: command start-up not measured")
         return
-    env = f"CURVELENS_STATE_DIR={TMP}/state2 CURVELENS_CONFIG={TMP}/none.toml"
-    times = []
+    env = f"env -u COLUMNS -u LINES CURVELENS_STATE_DIR={TMP}/state2 CURVELENS_CONFIG={TMP}/x"
+    names, loaded = [], []
     for i in range(3):
         name = f"curvelens-bench-{os.getpid()}-{i}"
         start = time.perf_counter()
         subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "48",
                         f"{env} {exe} {TMP}/demo"], check=True)  # fmt: skip
         try:
-            while time.perf_counter() - start < 15:
+            while time.perf_counter() - start < 15 and len(loaded) <= i:
                 screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
                                         capture_output=True, text=True).stdout  # fmt: skip
-                if "rope_lr1e-3_seed2" in screen and "6/6 runs" in screen:
-                    times.append(time.perf_counter() - start)
-                    break
-                time.sleep(0.02)
+                if len(names) <= i and "rope_lr1e-3_seed2" in screen:
+                    names.append(time.perf_counter() - start)
+                if "6/6 runs" in screen:
+                    loaded.append(time.perf_counter() - start)
+                time.sleep(0.01)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
-    print(f"installed command to runs listed (tmux): {', '.join(f'{t:.2f} s' for t in times)}")
+    print("installed command in tmux: run names on screen "
+          + ", ".join(f"{t:.2f}" for t in names) + " s; all loaded "
+          + ", ".join(f"{t:.2f}" for t in loaded) + " s")  # fmt: skip
 
 
 if __name__ == "__main__":
