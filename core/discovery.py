@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from curvelens.core.readers import READERS, Reader, reader_for_file
+from curvelens.core.readers import READERS, Reader, file_patterns, reader_for_file
+from curvelens.core.readers.textfile import NOT_REGULAR
 from curvelens.core.schema import Issue, RunRef
 
 SKIP_DIRS = frozenset(
@@ -89,18 +91,32 @@ def _unique_ids(refs: list[RunRef]) -> list[RunRef]:
 def _runs_under(path: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
     """Runs for one user-given path (a log file, a run folder, or a root to walk), each with
     its resolved path (what :meth:`Path.resolve` gives) for de-duplication across paths."""
-    if not path.exists():
-        issues.append(Issue(path, "no such file or folder"))
-        return
-    if not path.is_dir():
-        reader = reader_for_file(path)
-        if reader is None:
-            issues.append(Issue(path, "not a recognised log file (.csv, .tsv, .jsonl)"))
-            return
+    problem = _path_problem(path)
+    if problem is not None:
+        issues.append(Issue(path, problem))
+    elif path.is_dir():
+        yield from _walk(path, issues)
+    elif (reader := reader_for_file(path)) is None:
+        accepted = ", ".join(file_patterns())
+        issues.append(Issue(path, f"not a log file curvelens reads (expected {accepted})"))
+    else:
         ref = RunRef(id=path.name, name=path.stem, path=path, format=reader.name)
         yield ref, os.path.realpath(path)
-        return
-    yield from _walk(path, issues)
+
+
+def _path_problem(path: Path) -> str | None:
+    """Why a user-given path cannot be used (missing, inaccessible, a pipe or device)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return "broken symbolic link (its target does not exist)"
+        return "no such file or folder"
+    except OSError as exc:
+        return f"cannot access: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return NOT_REGULAR
 
 
 def _walk(root: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:

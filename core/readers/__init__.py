@@ -39,6 +39,7 @@ __all__ = [
     "ReadError",
     "ReadResult",
     "Reader",
+    "file_patterns",
     "get_reader",
     "reader_for_file",
 ]
@@ -50,6 +51,12 @@ def get_reader(name: str) -> Reader:
         if reader.name == name:
             return reader
     raise KeyError(f"no reader for format {name!r}")
+
+
+def file_patterns() -> tuple[str, ...]:
+    """Every reader's :attr:`Reader.file_patterns`, in reader order: what a file given
+    directly may be named."""
+    return tuple(pattern for reader in READERS for pattern in reader.file_patterns)
 
 
 def reader_for_file(path: Path) -> Reader | None:

@@ -8,6 +8,7 @@ loading and the app only ever talk to this interface.
 
 from __future__ import annotations
 
+import fnmatch
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class Reader(ABC):
 
     name: str
     """Short format name stored in ``RunRef.format`` (``reference``, ``csv``, ``jsonl``)."""
+    file_patterns: tuple[str, ...] = ()
+    """Globs on the lower-cased name of the log files read when given directly (``*.csv``)."""
 
     @abstractmethod
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
@@ -96,8 +99,9 @@ class Reader(ABC):
         return frozenset()
 
     def accepts_file(self, path: Path) -> bool:
-        """True when a log file given directly (not a folder) can be read by this reader."""
-        return False
+        """True when a log file given directly (not a folder) matches :attr:`file_patterns`."""
+        name = path.name.lower()
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.file_patterns)
 
     @abstractmethod
     def describe(self, path: Path) -> Description:

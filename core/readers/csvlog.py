@@ -24,7 +24,6 @@ from curvelens.core.schema import Issue, empty_points
 LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
 TEST_TUBE = "meta.experiment"
 """Marks a test-tube (early Lightning) folder, whose ``tf/`` repeats the CSV as events."""
-_SUFFIXES = (".csv", ".tsv")
 
 
 def separator(path: Path) -> str:
@@ -64,6 +63,7 @@ class CsvReader(Reader):
     """Wide CSV/TSV logs with one column per metric and sparse rows."""
 
     name = "csv"
+    file_patterns = ("*.csv", "*.tsv")
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder directly holding ``metrics.csv``, ``metrics.tsv`` or ``progress.csv``."""
@@ -73,10 +73,6 @@ class CsvReader(Reader):
         """Every sub-folder (SB3 puts ``PPO_N/`` event folders beside its log), but the
         ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events."""
         return entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
-
-    def accepts_file(self, path: Path) -> bool:
-        """Any ``.csv`` or ``.tsv`` file."""
-        return path.suffix.lower() in _SUFFIXES
 
     def describe(self, path: Path) -> Description:
         """Metric names from the header line."""

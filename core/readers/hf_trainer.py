@@ -139,14 +139,11 @@ class HfTrainerReader(Reader):
     """Trainer output dirs and checkpoints: the ``log_history`` of ``trainer_state.json``."""
 
     name = "hf_trainer"
+    file_patterns = (STATE,)
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """``trainer_state.json`` here, or in the newest ``checkpoint-N``/``last-checkpoint``."""
         return state_file(folder, entry_names) is not None
-
-    def accepts_file(self, path: Path) -> bool:
-        """A ``trainer_state.json`` given directly."""
-        return path.name == STATE
 
     def describe(self, path: Path) -> Description:
         """Metric keys of the log history (the JSON has no cheaper header)."""

@@ -25,7 +25,6 @@ from curvelens.core.readers.textfile import decode, first_line, read_log_bytes, 
 from curvelens.core.schema import Issue
 
 LOG_NAME = "metrics.jsonl"
-_SUFFIXES = (".jsonl", ".ndjson")
 
 Record = dict[str, str | None]
 
@@ -78,6 +77,7 @@ class JsonlReader(Reader):
     """One JSON object per line, any keys."""
 
     name = "jsonl"
+    file_patterns = ("*.jsonl", "*.ndjson")
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder holding ``metrics.jsonl``."""
@@ -90,10 +90,6 @@ class JsonlReader(Reader):
     def file_runs(self, folder: Path, entry_names: frozenset[str]) -> list[str]:
         """Every ``*.jsonl`` file of a folder that is not a run itself."""
         return sorted(name for name in entry_names if name.endswith(".jsonl"))
-
-    def accepts_file(self, path: Path) -> bool:
-        """``.jsonl`` and ``.ndjson`` files."""
-        return path.suffix.lower() in _SUFFIXES
 
     def describe(self, path: Path) -> Description:
         """Metric names from the keys of the first line."""

@@ -22,7 +22,7 @@ from typing import Any
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, read_log_bytes, split_tail
+from curvelens.core.readers.textfile import decode, open_log, read_log_bytes, split_tail
 from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
 
@@ -122,9 +122,9 @@ class MlflowReader(Reader):
         if _NOT_RUN_PARENTS & {folder.parent.name, folder.parent.parent.name}:
             return False
         try:
-            with (folder / META).open("rb") as handle:
+            with open_log(folder / META) as handle:
                 head = handle.read(8192)
-        except OSError:
+        except ReadError:
             return True  # unreadable meta: let read() report it
         return b"lifecycle_stage: deleted" not in head
 

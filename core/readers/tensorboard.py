@@ -22,6 +22,7 @@ from pathlib import Path
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.textfile import open_log
 from curvelens.core.readers.tfevents import EventScalars, decode_events, read_event_file
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue
@@ -59,6 +60,7 @@ class TensorBoardReader(Reader):
     """Scalars of the TensorBoard event files in one folder."""
 
     name = "tensorboard"
+    file_patterns = (f"*{MARKER}*",)
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """A folder directly holding an event file (by name only)."""
@@ -69,7 +71,7 @@ class TensorBoardReader(Reader):
         return frozenset(n for n in entry_names if not _HPARAMS_FOLDER.fullmatch(n))
 
     def accepts_file(self, path: Path) -> bool:
-        """An event file given directly."""
+        """An event file given directly (not a ``.profile-empty`` placeholder)."""
         return is_event_file(path.name)
 
     def describe(self, path: Path) -> Description:
@@ -77,9 +79,9 @@ class TensorBoardReader(Reader):
         tags: set[str] = set()
         for file in self._files(path):
             try:
-                with file.open("rb") as handle:
+                with open_log(file) as handle:
                     tags.update(decode_events(handle.read(_DESCRIBE_BYTES)).tags)
-            except OSError:
+            except ReadError:
                 continue
         params, issues = self._params(path)
         return Description(metrics=tuple(sorted(tags)), params=params, issues=tuple(issues))
@@ -139,8 +141,8 @@ def _read_one(file: Path, issues: list[Issue]) -> EventScalars | None:
     """Decode one file; problems go to ``issues``; None when nothing of it is usable."""
     try:
         scalars = read_event_file(file)
-    except OSError as exc:
-        issues.append(Issue(file, f"cannot read: {exc.strerror or exc}"))
+    except ReadError as exc:
+        issues.append(Issue(file, exc.message))
         return None
     if scalars.error is not None:
         issues.append(Issue(file, scalars.error))

@@ -1,33 +1,70 @@
 """Reading a text log file whole, turning OS and content problems into clear :class:`ReadError`s.
 
 Logs are decoded lossily (bad UTF-8 bytes become U+FFFD) so one stray byte never stops a read;
-only content that is clearly binary (NUL or many control bytes) is refused.
+only content that is clearly binary (NUL or many control bytes) is refused. Only regular files
+are read: a named pipe or device named like a log would block or never end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from curvelens.core.readers.base import ReadError
 
 _SNIFF_BYTES = 8192
 _CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+NOT_REGULAR = "not a regular file (a named pipe or device), not read"
+
+
+@contextmanager
+def open_log(path: Path) -> Iterator[BinaryIO]:
+    """``path`` open for binary reading if it is a regular file; else, or when opening or
+    reading fails, a :class:`ReadError` naming the problem. Opening never blocks on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+    except OSError as exc:
+        raise _read_error(path, exc) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ReadError(
+            path, "is a directory, expected a log file" if stat.S_ISDIR(mode) else NOT_REGULAR
+        )
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            yield handle
+        except OSError as exc:
+            raise _read_error(path, exc) from None
+
+
+def _read_error(path: Path, exc: OSError) -> ReadError:
+    """An OS error met while opening or reading ``path``, in plain words."""
+    if isinstance(exc, IsADirectoryError):
+        return ReadError(path, "is a directory, expected a log file")
+    if isinstance(exc, PermissionError):
+        return ReadError(path, "permission denied")
+    if isinstance(exc, FileNotFoundError):
+        return ReadError(path, "file not found (deleted while reading?)")
+    return ReadError(path, f"cannot read: {exc.strerror or exc}")
+
+
+def read_regular(path: Path) -> bytes:
+    """All bytes of the regular file ``path`` (binary logs too); ReadError when unreadable."""
+    with open_log(path) as handle:
+        return handle.read()
 
 
 def read_log_bytes(path: Path) -> bytes:
-    """The bytes of ``path``; raises :class:`ReadError` naming the problem when it can't be read."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ReadError(path, "is a directory, expected a log file") from None
-    except PermissionError:
-        raise ReadError(path, "permission denied") from None
-    except FileNotFoundError:
-        raise ReadError(path, "file not found (deleted while reading?)") from None
-    except OSError as exc:
-        raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
+    """The bytes of a text log; :class:`ReadError` naming the problem when it can't be read
+    or is binary."""
+    data = read_regular(path)
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
@@ -62,13 +99,8 @@ def decode(data: bytes) -> str:
 
 def first_line(path: Path, limit: int = 65536) -> str:
     """The first line of ``path`` (at most ``limit`` bytes), decoded; ReadError if unreadable."""
-    try:
-        with path.open("rb") as handle:
-            return decode(handle.readline(limit)).rstrip("\r\n")
-    except IsADirectoryError:
-        raise ReadError(path, "is a directory, expected a log file") from None
-    except OSError as exc:
-        raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
+    with open_log(path) as handle:
+        return decode(handle.readline(limit)).rstrip("\r\n")
 
 
 def oldest_mtime(paths: Iterable[Path]) -> datetime | None:

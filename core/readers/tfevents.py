@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curvelens.core.readers.protobuf import fields, signed, varint
+from curvelens.core.readers.textfile import read_regular
 
 _HEADER = struct.Struct("<QI")
 _DOUBLE = struct.Struct("<d")
@@ -271,5 +272,5 @@ def _not_events_message(data: bytes, pos: int) -> str:
 
 
 def read_event_file(path: Path) -> EventScalars:
-    """Read and decode one event file (raises OSError when it cannot be read)."""
-    return decode_events(path.read_bytes())
+    """Read and decode one event file (ReadError when it is not a readable regular file)."""
+    return decode_events(read_regular(path))

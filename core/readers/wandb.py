@@ -25,7 +25,7 @@ from typing import TypeGuard
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.readers.textfile import decode, read_log_bytes, read_regular
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
 from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
@@ -103,19 +103,11 @@ def _read_log(folder: Path) -> tuple[WandbLog, list[Issue], list[Path]]:
     if path is None:
         return WandbLog(), [], []
     try:
-        log = decode_log(read_bytes(path))
+        log = decode_log(read_regular(path))
     except ValueError as exc:
         return WandbLog(), [Issue(path, str(exc))], [path]
     issues = [Issue(path, log.error)] if log.error else []
     return log, issues, [path]
-
-
-def read_bytes(path: Path) -> bytes:
-    """The raw bytes of a binary log; ReadError when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def _points_from_summary(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from curvelens.core.discovery import discover
+from curvelens.core.loading import load_run
+
+T = TypeVar("T")
 
 
 def _run(folder: Path, log: str = "logs/metrics.csv") -> Path:
@@ -187,3 +194,78 @@ def test_parts_of_a_run_stay_parts(tmp_path: Path) -> None:
     (tube / "meta.experiment").write_text("{}")
     _run(tube / "tf", "events.out.tfevents.1580894116.host.1.0")
     assert _ids([tmp_path]) == ["exp_20250101_000000", "lightning_logs/version_1", "test_tube"]
+
+
+def _finishes(call: Callable[[], T]) -> T:
+    """``call()`` run in a thread, failing the test instead of hanging (a FIFO read blocks)."""
+    done: list[T] = []
+    worker = threading.Thread(target=lambda: done.append(call()), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done, "hung"
+    return done[0]
+
+
+def test_unrecognised_file_message_lists_what_the_readers_accept(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    (issue,) = discover([tmp_path / "notes.txt"]).issues
+    assert "not a log file curvelens reads" in issue.message
+    for accepted in ("*.csv", "*.tsv", "*.jsonl", "*.ndjson", "*tfevents*", "trainer_state.json"):
+        assert accepted in issue.message
+
+
+def test_missing_and_broken_link_paths(tmp_path: Path) -> None:
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    found = discover([tmp_path / "nope", tmp_path / "dangling"])
+    assert [i.message for i in found.issues] == [
+        "no such file or folder",
+        "broken symbolic link (its target does not exist)",
+    ]
+
+
+def test_unreadable_folder_and_path_are_issues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(tmp_path / "ok", "metrics.csv")
+    _run(tmp_path / "locked" / "hidden_run", "metrics.csv")
+    real_scandir, real_stat = os.scandir, os.stat
+
+    def scandir(path: str) -> Iterator[os.DirEntry[str]]:
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    def stat(path: str | Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        if os.fspath(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "stat", stat)
+    found = discover([tmp_path, tmp_path / "forbidden" / "secret"])
+    assert [r.id for r in found.runs] == ["ok"]
+    assert [(i.path.name, i.message) for i in found.issues] == [
+        ("locked", "cannot list folder: Permission denied"),
+        ("secret", "cannot access: Permission denied"),
+    ]
+
+
+def test_fifo_and_device_paths_are_issues_without_a_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "metrics.csv"
+    os.mkfifo(fifo)
+    found = _finishes(lambda: discover([fifo, Path("/dev/null")]))
+    assert found.runs == ()
+    assert [(i.path, i.message) for i in found.issues] == [
+        (fifo, "not a regular file (a named pipe or device), not read"),
+        (Path("/dev/null"), "not a regular file (a named pipe or device), not read"),
+    ]
+
+
+def test_fifo_log_inside_a_run_folder_is_a_run_error(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "metrics.csv")
+    (ref,) = discover([tmp_path]).runs
+    run = _finishes(lambda: load_run(ref))
+    assert (
+        run.error
+        == f"{tmp_path / 'metrics.csv'}: not a regular file (a named pipe or device), not read"
+    )

@@ -94,10 +94,14 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = _write(tmp_path / "metrics.csv", HEADER)
 
-    def deny(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    def deny(path: str | Path, flags: int, *args: int) -> int:
+        if Path(path) == log:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", deny)
     assert load_run(_ref(log)).error == f"{log}: permission denied"
 
 
