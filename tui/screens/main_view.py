@@ -218,6 +218,7 @@ class ViewControls(Drawing):
         picker = MetricPicker(metrics, self.opts.metric)
 
         def picked(metric: str | None) -> None:
+            """Show the picked metric; in the grid, keep the typed text as its filter."""
             if metric and self.grid and picker.filter_text != self.metric_filter:
                 self.metric_filter = picker.filter_text
                 self.opts = self.opts.with_(metric=None)
