@@ -1,12 +1,14 @@
 """Reading a text log file whole, turning OS and content problems into clear :class:`ReadError`s.
 
 Logs are decoded lossily (bad UTF-8 bytes become U+FFFD) so one stray byte never stops a read;
-only content that is clearly binary (NUL or many control bytes) is refused. Only regular files
+UTF-16/32 logs with a byte-order mark (PowerShell's ``>``) are converted to UTF-8; only
+content that is clearly binary (NUL or many control bytes) is refused. Only regular files
 are read: a named pipe or device named like a log would block or never end.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -20,6 +22,12 @@ from curvelens.core.readers.base import ReadError
 _SNIFF_BYTES = 8192
 _CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its mark starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
 
 
@@ -62,9 +70,12 @@ def read_regular(path: Path) -> bytes:
 
 
 def read_log_bytes(path: Path) -> bytes:
-    """The bytes of a text log; :class:`ReadError` naming the problem when it can't be read
-    or is binary."""
+    """The bytes of a text log as UTF-8 (UTF-16/32 with a byte-order mark are converted);
+    :class:`ReadError` naming the problem when it can't be read or is binary."""
     data = read_regular(path)
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace").encode()
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data

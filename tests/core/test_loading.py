@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import time
 from pathlib import Path
@@ -52,6 +53,18 @@ def test_non_utf8_bytes_do_not_stop_the_read(tmp_path: Path) -> None:
     assert run.error is None
     assert run.points.get_column("value").to_list() == [0.5, 0.25]
     assert run.params == {"tag": "caf\ufffd"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_logs_with_a_byte_order_mark_load(tmp_path: Path, encoding: str) -> None:
+    text = "step,loss,note\n1,0.5,café\n2,0.25,café\n"  # PowerShell's > writes UTF-16
+    data = text.encode(encoding)  # utf-16 and utf-32 start with a byte-order mark
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    run = load_run(_ref(_write(tmp_path / "metrics.csv", data)))
+    assert run.error is None and run.issues == ()
+    assert run.points.get_column("value").to_list() == [0.5, 0.25]
+    assert run.params == {"note": "café"}
 
 
 @pytest.mark.parametrize(
