@@ -18,7 +18,7 @@ from pathlib import Path
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
-from curvelens.core.readers.textfile import blank, oldest_mtime, read_log_bytes
+from curvelens.core.readers.textfile import blank, drop_nul_lines, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue, empty_points
 
 LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
@@ -38,7 +38,9 @@ def read_table_file(path: Path) -> TableResult:
         return TableResult(
             empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
         )
+    data, nul_issues = drop_nul_lines(path, data)
     frame, issues = read_delimited(path, data, separator(path), numbers=True)
+    issues[:0] = nul_issues
     result = table_points(frame, path)
     issues.extend(result.issues)
     if frame.height == 0 and not issues:

@@ -21,7 +21,13 @@ import polars as pl
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.csvlog import started_at
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
-from curvelens.core.readers.textfile import decode, first_line, read_log_bytes, split_tail
+from curvelens.core.readers.textfile import (
+    decode,
+    drop_nul_lines,
+    first_line,
+    read_log_bytes,
+    split_tail,
+)
 from curvelens.core.schema import Issue
 
 LOG_NAME = "metrics.jsonl"
@@ -104,8 +110,9 @@ class JsonlReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """Points, constant-key params and resume flag of the JSONL file."""
         log = self._log_file(path)
-        data = read_log_bytes(log)
+        data, nul_issues = drop_nul_lines(log, read_log_bytes(log))
         frame, issues = read_jsonl_frame(log, data)
+        issues[:0] = nul_issues
         table = table_points(frame, log)
         issues.extend(table.issues)
         if frame.height == 0 and not issues:

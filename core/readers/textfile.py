@@ -2,8 +2,9 @@
 
 Logs are decoded lossily (bad UTF-8 bytes become U+FFFD) so one stray byte never stops a read;
 UTF-16/32 logs with a byte-order mark (PowerShell's ``>``) are converted to UTF-8; only
-content that is clearly binary (NUL or many control bytes) is refused. Only regular files
-are read: a named pipe or device named like a log would block or never end.
+content that is clearly binary (many control bytes) is refused. Lines holding NUL bytes (a
+crash can leave runs of them) are skipped with an Issue by :func:`drop_nul_lines`. Only
+regular files are read: a named pipe or device named like a log would block or never end.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from curvelens.core.readers.base import ReadError
+from curvelens.core.schema import Issue
 
 _SNIFF_BYTES = 8192
 _CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
@@ -81,13 +83,29 @@ def read_log_bytes(path: Path) -> bytes:
     return data
 
 
+def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
+    """``data`` with its lines holding NUL bytes emptied (line numbers kept) and the Issue
+    saying so; ReadError when every line holds some (UTF-16 without a byte-order mark)."""
+    if b"\x00" not in data:
+        return data, []
+    lines = data.split(b"\n")
+    bad = [number for number, line in enumerate(lines, start=1) if b"\x00" in line]
+    if all(b"\x00" in line or not line.strip() for line in lines):
+        message = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
+        raise ReadError(path, message)
+    for number in bad:
+        lines[number - 1] = b""
+    lines_word = "line" if len(bad) == 1 else "lines"
+    message = f"{len(bad)} {lines_word} holding NUL bytes skipped (file damaged, e.g. by a crash)"
+    return b"\n".join(lines), [Issue(path, message, bad[0])]
+
+
 def looks_binary(data: bytes) -> bool:
-    """True when the start of ``data`` has NUL bytes or more than 5% control bytes."""
-    head = data[:_SNIFF_BYTES]
+    """True when more than 5% of the start of ``data`` are control bytes other than NUL
+    (random bytes have about 10%; NUL runs in a text log are crash damage, not binary)."""
+    head = data[:_SNIFF_BYTES].replace(b"\x00", b"")
     if not head:
         return False
-    if b"\x00" in head:
-        return True
     controls = len(head) - len(head.translate(None, _CONTROL))
     return controls > len(head) // 20
 

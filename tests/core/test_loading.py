@@ -79,6 +79,30 @@ def test_empty_and_header_only_load_with_a_message(
     assert expected in run.issues[0].message
 
 
+def test_lines_with_nul_bytes_are_skipped_with_an_issue(tmp_path: Path) -> None:
+    data = b"step,loss\n1,0.5\n2,0.\x004\n3,0.125\n4,0.1\n" + b"\x00" * 4096  # crash damage
+    log = _write(tmp_path / "metrics.csv", data)
+    run = load_run(_ref(log))
+    assert run.points.get_column("step").to_list() == [1.0, 3.0, 4.0]
+    (issue,) = run.issues
+    assert (issue.path, issue.line) == (log, 3)
+    assert issue.message == "2 lines holding NUL bytes skipped (file damaged, e.g. by a crash)"
+
+
+def test_jsonl_lines_with_nul_bytes_are_skipped(tmp_path: Path) -> None:
+    log = _write(tmp_path / "log.jsonl", b'{"step": 1, "loss": 2}\n{"step": 2,\x00\n')
+    run = load_run(_ref(log, "jsonl"))
+    assert run.points.get_column("value").to_list() == [2.0]
+    assert [(i.line, "NUL bytes" in i.message) for i in run.issues] == [(2, True)]
+
+
+def test_text_with_nul_bytes_on_every_line_is_an_error(tmp_path: Path) -> None:
+    log = _write(tmp_path / "metrics.csv", "step,loss\n1,0.5\n".encode("utf-16-le"))  # no BOM
+    assert load_run(_ref(log)).error == (
+        f"{log}: NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
+    )
+
+
 def test_binary_garbage_is_an_error_naming_the_file(tmp_path: Path) -> None:
     log = _write(tmp_path / "metrics.csv", bytes(range(256)) * 8)
     run = load_run(_ref(log))
