@@ -3,8 +3,9 @@
 Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
 format records it; ``running`` when the newest log file changed within
 :data:`RUNNING_WINDOW_S` seconds; else ``unknown``. ``updated`` is that newest log file's
-mtime (UTC). ``RunData.ref`` is the discovered ref, with ``name`` replaced by the name the
-log records when it has one (``ReadResult.name``); id, path and format never change.
+mtime (UTC). A reader's ``pending`` issues (a last line cut mid-write) join the run's issues
+unless it is ``running``. ``RunData.ref`` is the discovered ref, with ``name`` replaced by
+the name the log records when it has one (``ReadResult.name``); id, path and format stay.
 Reading only opens files for reading: nothing is written under run folders.
 """
 
@@ -39,15 +40,16 @@ def load_run(ref: RunRef) -> RunData:
     except Exception as exc:  # a reader bug must not take the other runs down
         return _failed(ref, f"{ref.path}: unexpected {type(exc).__name__}: {exc}")
     updated = _newest_mtime(result.files)
+    status = _status(result, updated)
     return RunData(
         ref=replace(ref, name=result.name) if result.name else ref,
         points=result.points,
         params=result.params,
-        status=_status(result, updated),
+        status=status,
         started=result.started,
         updated=updated,
         resumed=result.resumed,
-        issues=result.issues,
+        issues=result.issues if status == "running" else result.issues + result.pending,
     )
 
 

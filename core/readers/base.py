@@ -56,6 +56,9 @@ class ReadResult:
     """True when some metric's steps go backwards in file order (a resumed job)."""
     issues: tuple[Issue, ...] = ()
     """Lines or files skipped, suspicious content."""
+    pending: tuple[Issue, ...] = ()
+    """Problems that are normal while the run is written and only count once it is not
+    (a last line cut mid-write): loading adds them to the issues unless it is ``running``."""
     status: str = "unknown"
     """``finished``/``failed`` when the format records it, else ``unknown``."""
     started: datetime | None = None

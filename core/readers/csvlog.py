@@ -39,13 +39,16 @@ def read_table_file(path: Path) -> TableResult:
             empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
         )
     data, nul_issues = drop_nul_lines(path, data)
-    frame, issues = read_delimited(path, data, separator(path), numbers=True)
+    frame, issues, cut = read_delimited(path, data, separator(path), numbers=True)
     issues[:0] = nul_issues
     result = table_points(frame, path)
     issues.extend(result.issues)
     if frame.height == 0 and not issues:
         issues.append(Issue(path, "header only, no data rows yet"))
-    return TableResult(result.points, result.params, result.resumed, issues, result.first_wall_time)
+    pending = [cut] if cut is not None else []
+    return TableResult(
+        result.points, result.params, result.resumed, issues, result.first_wall_time, pending
+    )
 
 
 def describe_columns(path: Path) -> tuple[str, ...]:
@@ -89,6 +92,7 @@ class CsvReader(Reader):
             params=table.params,
             resumed=table.resumed,
             issues=tuple(table.issues),
+            pending=tuple(table.pending),
             started=started_at(table.first_wall_time, (log,)),
             files=(log,),
         )

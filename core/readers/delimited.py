@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curvelens.core.readers.textfile import blank, decode, first_line, split_tail
+from curvelens.core.readers.textfile import blank, cut_line, decode, first_line, split_tail
 from curvelens.core.schema import Issue
 
 _GUESS_BYTES = 16384
@@ -26,8 +26,9 @@ _GUESS_BYTES = 16384
 
 def read_delimited(
     path: Path, data: bytes, sep: str, numbers: bool = False
-) -> tuple[pl.DataFrame, list[Issue]]:
-    """Parse ``data`` (the bytes of ``path``) into String columns named by the header.
+) -> tuple[pl.DataFrame, list[Issue], Issue | None]:
+    """Parse ``data`` (the bytes of ``path``) into String columns named by the header; also
+    the problems, and the :func:`cut_line` Issue when a short last line was dropped.
 
     With ``numbers``, columns of a well-formed file that polars can parse as numbers whole
     come back as Float64 instead (see :func:`_read_numbers`); the rest stay String.
@@ -38,8 +39,19 @@ def read_delimited(
     header_end = body.index(b"\n") + 1
     names = _column_names(decode(body[:header_end]), sep)
     rows, tail = body[header_end:], tail.rstrip(b"\r")
+    cut = None
     if tail and tail.count(sep.encode()) == len(names) - 1:
         rows += tail + b"\n"
+    elif not blank(tail):
+        cut = cut_line(path, body)
+    frame, issues = _read_rows(path, rows, sep, names, numbers)
+    return frame, issues, cut
+
+
+def _read_rows(
+    path: Path, rows: bytes, sep: str, names: list[str], numbers: bool
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """The complete data ``rows`` as a frame (fast paths first), and the malformed lines."""
     if b'"' in rows:
         return _read_slow(path, decode(rows), sep, names)
     typed = _read_numbers(rows, sep, names) if numbers and names else None

@@ -38,7 +38,7 @@ def read_tsv(name: str, path: Path) -> tuple[pl.DataFrame, list[Issue]]:
     data = read_log_bytes(path)
     if not data.strip():
         return pl.DataFrame(schema=dict(POINTS)), [Issue(path, "empty file, no data yet")]
-    frame, issues = read_delimited(path, data, "\t")
+    frame, issues, _cut = read_delimited(path, data, "\t")  # a cut last line: being written
     value_columns = [c for c in frame.columns if c not in ("step", "timestamp")]
     if "step" not in frame.columns or not value_columns:
         issues.append(Issue(path, "no value column next to 'step' (a metric named 'step'?)"))

@@ -10,7 +10,6 @@ text (params when constant). ``wall_time``: see :mod:`curvelens.core.readers.tab
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.csvlog import started_at
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
 from curvelens.core.readers.textfile import (
+    cut_line,
     decode,
     drop_nul_lines,
     first_line,
@@ -59,8 +59,9 @@ def _flatten(obj: Mapping[str, Any], prefix: str) -> Record:
     return record
 
 
-def read_jsonl_frame(path: Path, data: bytes) -> tuple[pl.DataFrame, list[Issue]]:
-    """All complete, valid lines as an all-String frame; bad middle lines become Issues."""
+def read_jsonl_frame(path: Path, data: bytes) -> tuple[pl.DataFrame, list[Issue], Issue | None]:
+    """All complete, valid lines as an all-String frame; bad middle lines become Issues; also
+    the :func:`cut_line` Issue when an invalid unterminated last line was dropped."""
     body, tail = split_tail(data)
     records: list[Record] = []
     issues: list[Issue] = []
@@ -71,12 +72,16 @@ def read_jsonl_frame(path: Path, data: bytes) -> tuple[pl.DataFrame, list[Issue]
             records.append(parse_line(line))
         except ValueError as exc:
             issues.append(Issue(path, f"invalid JSON line skipped: {exc}", number))
+    cut = None
     if tail.strip():
-        with contextlib.suppress(ValueError):  # invalid: a line still being written
+        try:
             records.append(parse_line(decode(tail)))
+        except ValueError:  # invalid: a line still being written
+            cut = cut_line(path, body)
     columns = dict.fromkeys(key for record in records for key in record)
     schema = dict.fromkeys(columns, pl.String())
-    return pl.from_dicts(records, schema=schema) if records else pl.DataFrame(schema=schema), issues
+    frame = pl.from_dicts(records, schema=schema) if records else pl.DataFrame(schema=schema)
+    return frame, issues, cut
 
 
 class JsonlReader(Reader):
@@ -111,7 +116,7 @@ class JsonlReader(Reader):
         """Points, constant-key params and resume flag of the JSONL file."""
         log = self._log_file(path)
         data, nul_issues = drop_nul_lines(log, read_log_bytes(log))
-        frame, issues = read_jsonl_frame(log, data)
+        frame, issues, cut = read_jsonl_frame(log, data)
         issues[:0] = nul_issues
         table = table_points(frame, log)
         issues.extend(table.issues)
@@ -122,6 +127,7 @@ class JsonlReader(Reader):
             params=table.params,
             resumed=table.resumed,
             issues=tuple(issues),
+            pending=(cut,) if cut is not None else (),
             started=started_at(table.first_wall_time, (log,)),
             files=(log,),
         )

@@ -103,6 +103,7 @@ class ReferenceReader(Reader):
             params=params,
             resumed=table.resumed,
             issues=(*issues, *table.issues),
+            pending=tuple(table.pending),
             started=started,
             files=(log,),
         )

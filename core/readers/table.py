@@ -21,7 +21,7 @@ Column rules, shared by every tabular format:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -61,6 +61,8 @@ class TableResult:
     """Skipped rows and non-numeric cells."""
     first_wall_time: float | None
     """Earliest absolute wall time in the table (unix seconds), if it has a time column."""
+    pending: list[Issue] = field(default_factory=list)
+    """Issues that matter once the log is no longer written (``ReadResult.pending``)."""
 
 
 def table_points(frame: pl.DataFrame, path: Path) -> TableResult:

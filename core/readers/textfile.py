@@ -31,6 +31,7 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
+CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
 
 
 @contextmanager
@@ -98,6 +99,12 @@ def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
     lines_word = "line" if len(bad) == 1 else "lines"
     message = f"{len(bad)} {lines_word} holding NUL bytes skipped (file damaged, e.g. by a crash)"
     return b"\n".join(lines), [Issue(path, message, bad[0])]
+
+
+def cut_line(path: Path, body: bytes) -> Issue:
+    """The Issue for an unterminated last line after the complete lines ``body`` that was not
+    read: normal while a run is written, a sign of a killed writer afterwards."""
+    return Issue(path, CUT_LINE, body.count(b"\n") + 1)
 
 
 def looks_binary(data: bytes) -> bool:

@@ -47,6 +47,30 @@ def test_half_written_last_line_is_silent(tmp_path: Path) -> None:
     assert run.points.filter(pl.col("metric") == "train_loss").get_column("step").to_list() == [1.0]
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("metrics.csv", HEADER + "1,1,2.5,\n2,1,2."),
+        ("log.jsonl", '{"step": 1, "train_loss": 2.5}\n{"step": 2, "train_lo'),
+    ],
+)
+def test_last_line_cut_in_a_run_no_longer_written_is_an_issue(
+    tmp_path: Path, name: str, data: str
+) -> None:
+    log = _write(tmp_path / name, data)
+    old = time.time() - 2 * RUNNING_WINDOW_S
+    os.utime(log, (old, old))
+    run = load_run(_ref(log, "jsonl" if name.endswith(".jsonl") else "csv"))
+    assert [(i.path, i.line, i.message) for i in run.issues] == [
+        (
+            log,
+            3 if name == "metrics.csv" else 2,
+            "last line is incomplete (the writer stopped mid-line), not read",
+        )
+    ]
+    assert run.points.filter(pl.col("metric") == "train_loss").get_column("step").to_list() == [1.0]
+
+
 def test_non_utf8_bytes_do_not_stop_the_read(tmp_path: Path) -> None:
     data = b"step,loss,tag\n1,0.5,caf\xe9\n2,0.25,caf\xe9\n"
     run = load_run(_ref(_write(tmp_path / "metrics.csv", data)))
