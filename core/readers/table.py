@@ -10,8 +10,9 @@ Column rules, shared by every tabular format:
   seconds. A time column with small numbers is relative (seconds since start): it stays an
   ordinary metric and ``wall_time`` is null, since the true start is not known exactly.
 - A column whose filled cells all parse as floats (``nan``, ``inf``, ``Infinity`` included)
-  is a metric; empty cells produce no point. Exception: a column written as integers and
-  equal on every row (two rows or more, not ``epoch``) is a param (``num_thinking_tokens``).
+  is a metric; empty cells produce no point; one with no finite value is reported (Issue).
+  Exception: a column written as integers and equal on every row (two rows or more, not
+  ``epoch``) is a param (``num_thinking_tokens``).
 - A column with no numeric cell is a param when it holds a single distinct value, otherwise
   ignored. A mixed column keeps its numeric cells as points and reports the rest (Issue).
 - A (metric, step) written twice keeps the last value in file order; ``resumed`` is True when
@@ -92,6 +93,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
             issues.append(Issue(path, message))
         wide, wall = wide.filter(mask), wall.filter(mask)
     points, resumed = _long_points(wide, wall, metric_names)
+    issues.extend(_never_finite(points, path))
     first_wall = wall.min() if time_name is not None else None
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
@@ -212,6 +214,19 @@ def _unpivot(wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]) -> pl
     step = pl.Series("step", wide.get_column("step").to_numpy()[picked])
     empty = wall.null_count() == wall.len()
     return pl.DataFrame([metric, step, values, _nulls(len(picked)) if empty else wall[picked]])
+
+
+def _never_finite(points: pl.DataFrame, path: Path) -> list[Issue]:
+    """An Issue naming the metrics with no finite value at all (one numpy pass when all are)."""
+    if bool(np.isfinite(points.get_column("value").to_numpy()).all()):
+        return []
+    finite = points.group_by("metric").agg(pl.col("value").is_finite().any())
+    names = sorted(finite.filter(~pl.col("value")).get_column("metric").to_list())
+    if not names:
+        return []
+    shown = ", ".join(repr(name) for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return [Issue(path, f"no finite value (only NaN/inf) in column(s) {shown}{more}")]
 
 
 def _nulls(length: int) -> pl.Series:

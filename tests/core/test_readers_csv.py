@@ -162,3 +162,13 @@ def test_describe_lists_header_metrics(real: Path) -> None:
         "train/nll_loss",
         "val/rmse_loss",
     )
+
+
+def test_a_column_without_any_finite_value_is_reported(tmp_path: Path) -> None:
+    log = tmp_path / "metrics.csv"
+    log.write_text("step,loss,acc,gn\n1,nan,0.5,inf\n2,inf,0.6,nan\n3,-inf,nan,\n")
+    result = READER.read(log)
+    assert [str(v) for v in _series(result.points, "loss").values()] == ["nan", "inf", "-inf"]
+    assert [i.message for i in result.issues] == [
+        "no finite value (only NaN/inf) in column(s) 'gn', 'loss'"
+    ]
