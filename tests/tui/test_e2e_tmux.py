@@ -38,7 +38,10 @@ def session(tmp_path: Path) -> Iterator[str]:
     env = {"CURVELENS_STATE_DIR": tmp_path / "state", "CURVELENS_CONFIG": tmp_path / "c.toml"}
     exports = " ".join(f"{key}={value}" for key, value in env.items())
     shell = f"env -u COLUMNS -u LINES {exports} TZ=UTC {command} {tmp_path / 'runs'}"
-    started = _tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "48", shell)
+    # the session's working folder is tmp_path: nothing the app writes lands in the repo
+    started = _tmux(
+        "new-session", "-d", "-s", name, "-x", "160", "-y", "48", "-c", str(tmp_path), shell
+    )
     assert started.returncode == 0, started.stderr
     _tmux("set-option", "-t", name, "remain-on-exit", "on")
     try:
@@ -85,6 +88,8 @@ def test_filter_help_and_quit_in_a_real_terminal(session: str) -> None:
     text = wait_for(session, lambda s: all(n in s for n in names) and "6/6 runs" in s, "runs")
     assert "train_loss" in text and len(listed(text)) == 6
     send(session, "/")
+    # type only once the box is there: keys sent earlier would go to the run list
+    wait_for(session, lambda s: "filter: text, regex" in s, "the filter box")
     send(session, "-l", "rope")
     send(session, "Enter")
     text = wait_for(session, lambda s: "3/6 runs" in s, "the filter")

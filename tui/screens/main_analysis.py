@@ -122,7 +122,13 @@ class AnalysisControls(Drawing):
                     colors[f"div:{run.run_id}"] = spec.colors[run.run_id]
         if traces == spec.traces:
             return spec
-        return replace(spec, traces=traces, colors=colors, labels=labels)
+        return replace(
+            spec,
+            traces=traces,
+            colors=colors,
+            labels=labels,
+            legend=bool(c and c.bands and self.groups_on),
+        )
 
     def _group_colors(self, c: Comparison) -> dict[str, RGB]:
         """A group's colour is the colour of its first plotted run."""

@@ -96,7 +96,7 @@ class Drawing(Screen[None]):
             ylim=plotdata.y_limits(views, opts),
             cursor=None if small else self.cursor,
             title=clean(opts.metric or "") if small else "",
-            legend=not small,
+            legend=False,  # the readout under the plot names each run with its colour
             empty=empty,
         )
 

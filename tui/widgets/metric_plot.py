@@ -20,7 +20,7 @@ from textual.widget import Widget
 from curvelens.tui.canvas import Canvas
 from curvelens.tui.keys import PLOT_BINDINGS
 from curvelens.tui.plotdata import Trace
-from curvelens.tui.text import fmt_num
+from curvelens.tui.text import fmt_num, shorten_name
 
 RGB = tuple[int, int, int]
 Line = list[tuple[str, Style | None]]
@@ -40,8 +40,9 @@ class PlotSpec:
     ylim: tuple[float, float] | None = None
     cursor: float | None = None
     title: str = ""
-    legend: bool = True
-    """Kept for callers; the legend is the readout line under the plot."""
+    legend: bool = False
+    """Show ``labels`` in a row above the canvas (runs are named by the readout under the
+    plot instead; overlays such as group bands turn this on for their own labels)."""
     empty: str = "nothing to plot"
     """Shown instead of a plot when there are no traces."""
 
@@ -154,15 +155,28 @@ class MetricPlot(Widget):
         return "\n".join("".join(text for text, _ in line) for line in self.frame())
 
     def _draw(self, spec: PlotSpec, width: int, height: int) -> list[Line]:
-        """Title, y-tick gutter, canvas and x axis rows; a centred message when empty."""
+        """Title, legend row, y-tick gutter, canvas and x axis rows; a message when empty."""
         title: list[Line] = []
         if spec.title:
             title = [[(f"{spec.title[:width]:^{width}}", Style(bold=True))]]
+        if spec.legend and spec.labels and spec.traces:
+            title.append(self._legend(spec, width))
         body = self._body(spec, width, height - len(title)) if spec.traces else None
         if body is None:
             message = spec.empty if not spec.traces else "no finite values here"
             return [*title, [], [(f"{message[:width]:^{width}}", Style(dim=True))]]
         return title + body
+
+    @staticmethod
+    def _legend(spec: PlotSpec, width: int) -> Line:
+        """One row above the canvas (never over the curves): colour dot and label of each
+        labelled trace, names shortened to share the row."""
+        room = max(6, width // len(spec.labels) - 4)
+        line: Line = []
+        for trace_id, label in spec.labels.items():
+            r, g, b = spec.colors.get(trace_id, (200, 200, 200))
+            line += [(" ● ", Style(color=f"rgb({r},{g},{b})")), (shorten_name(label, room), None)]
+        return line
 
     def _background(self) -> RGB:
         """The pane's background colour, for the faint raw curves."""
