@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import click
 
 from curvelens.core.analysis.pairwise import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
+from curvelens.core.printable import printable
 from curvelens.core.schema import RunData
 
 if TYPE_CHECKING:
@@ -83,13 +84,13 @@ def load_or_exit(
 
     found = discover(paths, pattern=pattern, exclude=exclude)
     for issue in found.issues:
-        click.echo(f"warning: {issue}", err=True)
+        click.echo(f"warning: {printable(str(issue))}", err=True)
     runs = load_runs(found.runs)
     for run in runs:
         for issue in run.issues:
-            click.echo(f"warning: {issue}", err=True)
-        if run.error is not None:
-            click.echo(f"error: {run.ref.path}: {run.error}", err=True)
+            click.echo(f"warning: {printable(str(issue))}", err=True)
+        if run.error is not None:  # the error names the file that failed
+            click.echo(f"error: {printable(run.error)}", err=True)
     loaded = [run for run in runs if run.error is None]
     if not loaded:
         where = ", ".join(str(p) for p in paths)
@@ -102,7 +103,7 @@ def load_or_exit(
 def write_output(text: str, output: Path | None) -> None:
     """Print ``text`` or write it to ``output``."""
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(printable(text, keep="\n\t"), nl=False)
     else:
         output.write_text(text)
         click.echo(f"wrote {output}", err=True)
@@ -137,7 +138,7 @@ def summary(
         "json": report.summary_json,
         "csv": report.summary_csv,
     }
-    click.echo(writers[fmt](summaries), nl=False)
+    click.echo(printable(writers[fmt](summaries), keep="\n\t"), nl=False)
 
 
 def grouping_options(func: F) -> F:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from curvelens.core.printable import printable
 from curvelens.core.schema import RunData
 
 #: Width that table cells holding a run or group name are cut to.
@@ -20,10 +21,12 @@ _TIMESTAMPS = re.compile(r"(?:[_-]\d{8}[_-]\d{6})+$")
 
 
 def display_names(runs: Sequence[RunData]) -> dict[str, str]:
-    """Run id -> the name shown: the folder name, or the id when names collide."""
+    """Run id -> the name shown: the run's name, or the id when names collide (made
+    :func:`printable`: names come from folders and may hold terminal escapes)."""
     names = [run.ref.name for run in runs]
     return {
-        run.ref.id: run.ref.name if names.count(run.ref.name) == 1 else run.ref.id for run in runs
+        run.ref.id: printable(run.ref.name if names.count(run.ref.name) == 1 else run.ref.id)
+        for run in runs
     }
 
 

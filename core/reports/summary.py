@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from curvelens.core.analysis.summary import summarize_runs
+from curvelens.core.printable import printable
 from curvelens.core.reports.format import (
     fmt_step,
     fmt_value,
@@ -113,7 +114,7 @@ def _cells(stats: Mapping[str, float | None]) -> list[str]:
 def _heading(run: RunSummary) -> str:
     """Run name, format and path, and whether it was resumed."""
     flags = ", resumed" if run.resumed else ""
-    return f"{run.name} ({run.format}{flags}) {run.path}"
+    return printable(f"{run.name} ({run.format}{flags}) {run.path}")
 
 
 def _tables(runs: Sequence[RunSummary], markdown: bool) -> str:
@@ -123,7 +124,7 @@ def _tables(runs: Sequence[RunSummary], markdown: bool) -> str:
     render = markdown_table if markdown else text_table
     blocks = []
     for run in runs:
-        rows = [[metric, *_cells(stats)] for metric, stats in run.metrics.items()]
+        rows = [[printable(metric), *_cells(stats)] for metric, stats in run.metrics.items()]
         head = f"### {_heading(run)}" if markdown else _heading(run)
         body = render(headers, rows, align) if rows else "(no metrics)"
         blocks.append(f"{head}\n\n{body}" if markdown else f"{head}\n{body}")

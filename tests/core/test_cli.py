@@ -203,3 +203,27 @@ def test_installed_command_on_real_fixture() -> None:
     assert got["count"] == len(want) and math.isclose(got["mean"], statistics.fmean(want.values()))
     module = subprocess.run([sys.executable, "-m", "curvelens", "--help"], capture_output=True)
     assert module.returncode == 0 and b"summary" in module.stdout
+
+
+def test_names_and_warnings_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    run = tmp_path / "evil\x1b]0;pwned\x07\nname\u202e_20250101_000000"
+    (run / "logs").mkdir(parents=True)
+    (run / "logs" / "metrics.csv").write_text("step,lo\x1b[2Jss\n1,0.5\n2,n/a\n")
+    for fmt in ("text", "markdown"):
+        # color=True: click keeps escapes as on a real terminal instead of stripping them
+        result = CliRunner().invoke(cli, ["summary", str(tmp_path), "--format", fmt], color=True)
+        assert result.exit_code == 0, result.output
+        for text in (result.stdout, result.stderr):
+            assert not [ch for ch in text if not ch.isprintable() and ch != "\n"]
+        assert "evil?]0;pwned??name?_20250101_000000" in result.stdout
+        assert "lo?[2Jss" in result.stdout
+        (warning,) = result.stderr.splitlines()
+        assert warning.startswith("warning: ") and "non-numeric values ignored" in warning
+    clean = tmp_path / "clean_20250101_000000"
+    (clean / "logs").mkdir(parents=True)
+    (clean / "logs" / "metrics.csv").write_text("step,lo\x1b[2Jss\n1,0.5\n2,0.25\n")
+    result = CliRunner().invoke(cli, ["compare", str(run), str(clean)], color=True)
+    assert result.exit_code == 0, result.output
+    assert not [
+        ch for ch in result.stdout + result.stderr if ch not in "\n" and not ch.isprintable()
+    ]
