@@ -133,10 +133,14 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="replace")
 
 
-def first_line(path: Path, limit: int = 65536) -> str:
-    """The first line of ``path`` (at most ``limit`` bytes), decoded; ReadError if unreadable."""
+def first_line(path: Path, limit: int = 16 * 2**20) -> str:
+    """The first line of ``path``, decoded (a header of 10,000 columns is long); ReadError
+    if unreadable or longer than ``limit`` bytes (no header: one huge line)."""
     with open_log(path) as handle:
-        return decode(handle.readline(limit)).rstrip("\r\n")
+        line = handle.readline(limit)
+        if len(line) == limit and not line.endswith(b"\n") and handle.read(1):
+            raise ReadError(path, f"first line longer than {limit // 2**20} MiB, not a header")
+    return decode(line).rstrip("\r\n")
 
 
 def oldest_mtime(paths: Iterable[Path]) -> datetime | None:

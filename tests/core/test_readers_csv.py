@@ -172,3 +172,22 @@ def test_a_column_without_any_finite_value_is_reported(tmp_path: Path) -> None:
     assert [i.message for i in result.issues] == [
         "no finite value (only NaN/inf) in column(s) 'gn', 'loss'"
     ]
+
+
+def test_describe_reads_a_whole_wide_header(tmp_path: Path) -> None:
+    names = [f"layers/block_{i:05d}/grad_norm" for i in range(10_000)]  # a 290 KB header
+    log = tmp_path / "metrics.csv"
+    log.write_text(",".join(["step", *names]) + "\n" + ",".join(["1"] * 10_001) + "\n")
+    assert READER.describe(log).metrics == tuple(sorted(names))
+
+
+def test_a_header_longer_than_the_limit_is_an_error(tmp_path: Path) -> None:
+    from curvelens.core.readers.base import ReadError
+    from curvelens.core.readers.textfile import first_line
+
+    log = tmp_path / "metrics.csv"
+    log.write_text("step,loss\n")
+    assert first_line(log, limit=10) == "step,loss"
+    log.write_text("step,loss,acc\n")
+    with pytest.raises(ReadError, match="first line longer than"):
+        first_line(log, limit=10)
