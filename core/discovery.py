@@ -137,7 +137,7 @@ def _walk(root: Path, issues: list[Issue]) -> Iterator[tuple[RunRef, str]]:
         names, entries = listing
         folder_path = Path(folder)
         prefix = f"{rel}/" if rel else ""
-        found = _detect(folder_path, names, rel or root_label)
+        found = _detect(folder_path, names, rel or root_label, folder_path.name if rel else "")
         if found is not None:
             reader, run = found
             yield run, real or os.path.realpath(folder)
@@ -217,11 +217,16 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _detect(folder: Path, names: frozenset[str], run_id: str) -> tuple[Reader, RunRef] | None:
-    """The reader recognising ``folder`` as a run, and the run, if one does."""
+def _detect(
+    folder: Path, names: frozenset[str], run_id: str, name: str
+) -> tuple[Reader, RunRef] | None:
+    """The reader recognising ``folder`` as a run, and the run, if one does. ``name`` is ""
+    for a root: its name is its id (its resolved name: ``.`` and links have none of their own).
+    """
     for reader in READERS:
         if reader.detect(folder, names):
-            return reader, RunRef(id=run_id, name=folder.name, path=folder, format=reader.name)
+            ref = RunRef(id=run_id, name=name or run_id, path=folder, format=reader.name)
+            return reader, ref
     return None
 
 

@@ -269,3 +269,14 @@ def test_fifo_log_inside_a_run_folder_is_a_run_error(tmp_path: Path) -> None:
         run.error
         == f"{tmp_path / 'metrics.csv'}: not a regular file (a named pipe or device), not read"
     )
+
+
+def test_a_root_run_given_as_dot_or_through_a_link_has_its_real_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _run(tmp_path / "lr0.1_seed3", "metrics.csv")
+    (tmp_path / "latest").symlink_to(run)
+    monkeypatch.chdir(run)
+    (dot,) = discover(["."]).runs
+    (linked,) = discover([tmp_path / "latest"]).runs
+    assert (dot.id, dot.name) == (linked.id, linked.name) == ("lr0.1_seed3", "lr0.1_seed3")
