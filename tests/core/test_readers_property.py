@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import tempfile
 from pathlib import Path
 
@@ -69,8 +70,21 @@ def test_csv_round_trip_with_a_cut_last_line(
         result = READER.read(path)
     got = {(m, s): v for m, s, v in result.points.select("metric", "step", "value").rows()}
     assert got == _expected(rows)
-    assert result.issues == ()
+    assert [issue.message for issue in result.issues] == _never_finite(rows)
     assert result.resumed == _goes_backwards(rows)
+
+
+def _never_finite(rows: list[tuple[int, dict[str, float]]]) -> list[str]:
+    """The issue expected when some metric's points (last writes) are all infinite."""
+    values: dict[str, list[float]] = {}
+    for (metric, _), value in _expected(rows).items():
+        values.setdefault(metric, []).append(value)
+    names = sorted(m for m, vs in values.items() if not any(math.isfinite(v) for v in vs))
+    if not names:
+        return []
+    shown = ", ".join(repr(name) for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return [f"no finite value (only NaN/inf) in column(s) {shown}{more}"]
 
 
 def _goes_backwards(rows: list[tuple[int, dict[str, float]]]) -> bool:
