@@ -186,8 +186,9 @@ class Drawing(Screen[None]):
                o.x_range, o.smoothing, o.weight if o.smoothing else None)  # fmt: skip
         self._stats_key = key
         summary = store.cached(key)
-        if summary is not None:
-            self.query_one(StatsTable).show(summary, labels, colors, self.baseline)
+        if summary is not None:  # after the plot's frame: a table repaint is slower
+            table = self.query_one(StatsTable)
+            self.call_after_refresh(table.show, summary, labels, colors, self.baseline)
         else:
             self.summarize(key, views, o.metric or "")
 
