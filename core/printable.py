@@ -7,6 +7,7 @@ character becomes ``?`` (as the app does).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 REPLACEMENT = "?"
@@ -17,6 +18,12 @@ def printable(text: str, keep: str = "") -> str:
     those in ``keep`` (``"\n"`` for a whole multi-line report)."""
     if text.isprintable():
         return text
-    return "".join(
-        REPLACEMENT if ch not in keep and unicodedata.category(ch)[0] == "C" else ch for ch in text
-    )
+    if keep:  # check whole pieces between kept characters at C speed; most are printable
+        pieces = re.split(f"([{re.escape(keep)}])", text)
+        return "".join(p if p.isprintable() or p in keep else _replaced(p) for p in pieces)
+    return _replaced(text)
+
+
+def _replaced(text: str) -> str:
+    """``text`` with every Unicode category C* character replaced."""
+    return "".join(REPLACEMENT if unicodedata.category(ch)[0] == "C" else ch for ch in text)
