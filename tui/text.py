@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import datetime
 
-_REPLACEMENT = "?"
+from curvelens.core.printable import printable
 
 
 def clean(value: object) -> str:
     """``str(value)`` with control and format characters replaced, so it cannot drive the
     terminal (escape sequences, bidi overrides) or break a table row (newlines)."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else _REPLACEMENT for ch in text)
+    return printable(str(value))
 
 
 def shorten_middle(text: str, width: int) -> str:

@@ -181,6 +181,21 @@ async def test_warnings_screen_lists_the_bad_line(app: CurvelensApp) -> None:
         assert BAD_LINE.count(",") == 3
 
 
+async def test_unreadable_run_is_listed_and_its_error_is_a_warning(demo_root: Path) -> None:
+    garbage = demo_root / "garbage_20250101_000000" / "logs"
+    garbage.mkdir(parents=True)
+    (garbage / "metrics.csv").write_bytes(bytes(range(256)) * 8)
+    app = make_app([str(demo_root)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "garbage_20250101_000000" in [entry.name for entry in app.main.entries.values()]
+        await pilot.press("w")
+        assert isinstance(app.screen, WarningsScreen)
+        errors = [issue for run, issue in app.screen.issues if run == "garbage_20250101_000000"]
+        assert len(errors) == 1 and "not loaded" in errors[0].message
+        assert "metrics.csv" in errors[0].message and "binary" in errors[0].message
+
+
 async def test_quit_remembers_the_view(demo_root: Path, app: CurvelensApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

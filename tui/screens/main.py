@@ -122,6 +122,8 @@ class MainScreen(AnalysisControls, ViewControls):
             self.entries[run.ref.id] = RunEntry.from_run(run)
             self.store.add(run.ref.id, series)
             self.issues.extend((run.ref.name, issue) for issue in run.issues)
+            if run.error is not None:
+                self.issues.append((run.ref.name, Issue(run.ref.path, f"not loaded: {run.error}")))
         self.on_runs_changed()
 
     @on(LoadProgress)

@@ -1,5 +1,5 @@
-"""The warnings screen: every problem found while discovering and loading runs, as
-file, line and message, so a user can go and look."""
+"""The warnings screen: every problem found while discovering and loading runs (runs that
+could not be read included), as problem, line and file, so a user can go and look."""
 
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ class WarningsScreen(ModalScreen[None]):
         """A title and the table."""
         yield Static(f"{len(self.issues)} warnings", id="warnings-title")
         table: DataTable[Text] = DataTable(id="warnings-table", cursor_type="row")
-        table.add_columns("run", "file", "line", "problem")
+        table.add_columns("run", "problem", "line", "file")
         for run, issue in self.issues:
             line = "" if issue.line is None else str(issue.line)
             table.add_row(
-                Text(clean(run)), Text(clean(issue.path)), Text(line, justify="right"),
-                Text(clean(issue.message)),
+                Text(clean(run)), Text(clean(issue.message)), Text(line, justify="right"),
+                Text(clean(issue.path)),
             )  # fmt: skip
         yield table
 
