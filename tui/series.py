@@ -36,19 +36,39 @@ class Series:
 
 
 def split_points(points: pl.DataFrame) -> dict[str, Series]:
-    """Split a ``POINTS`` frame into one :class:`Series` per metric (runs in a worker thread)."""
+    """Split a ``POINTS`` frame into one :class:`Series` per metric (runs in a worker thread).
+
+    Readers return points sorted by metric then step, so each metric is one contiguous slice
+    of three numpy arrays (a polars call per metric cost as much as reading the log).
+    """
     if points.height == 0:
         return {}
-    frame = points.with_columns(pl.col("wall_time").fill_null(float("nan")))
-    out: dict[str, Series] = {}
-    for (metric,), part in frame.partition_by("metric", as_dict=True).items():
-        part = part.sort("step")
-        out[str(metric)] = Series(
-            step=part.get_column("step").to_numpy(),
-            value=part.get_column("value").to_numpy(),
-            wall=part.get_column("wall_time").to_numpy(),
-        )
-    return out
+    names, ends = _metric_runs(points)
+    if len(set(names)) != len(names) or not _ascending_within(points, ends):
+        points = points.sort("metric", "step", maintain_order=True)
+        names, ends = _metric_runs(points)
+    step = points.get_column("step").to_numpy()
+    value = points.get_column("value").to_numpy()
+    wall = points.get_column("wall_time").fill_null(float("nan")).to_numpy()
+    starts = np.concatenate(([0], ends[:-1]))
+    return {
+        str(name): Series(step=step[lo:hi], value=value[lo:hi], wall=wall[lo:hi])
+        for name, lo, hi in zip(names, starts, ends, strict=True)
+    }
+
+
+def _metric_runs(points: pl.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Names and end offsets of the runs of equal metric names, in row order."""
+    runs = points.get_column("metric").rle()
+    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
+    return runs.struct.field("value").to_list(), np.cumsum(lengths)
+
+
+def _ascending_within(points: pl.DataFrame, ends: np.ndarray) -> bool:
+    """True when steps never go down inside one run of a metric's rows."""
+    descending = np.diff(points.get_column("step").to_numpy()) < 0
+    descending[ends[:-1] - 1] = False  # where the next metric starts
+    return not bool(descending.any())
 
 
 class SeriesStore:
