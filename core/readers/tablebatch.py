@@ -261,8 +261,7 @@ class _GroupTables:
             counts = np.add.reduceat(keep.astype(np.int64), self.starts * len(arrays))
         names = pl.Series("metric", self.metrics, dtype=pl.String())
         metric = pl.select(pl.lit(names).gather(pl.lit(pl.Series(codes)))).to_series()
-        wall = pl.Series("wall_time", [None], dtype=pl.Float64()).new_from_index(0, len(value))
         frame = pl.DataFrame(
-            [metric.alias("metric"), pl.Series("step", step), pl.Series("value", value), wall]
+            [metric.alias("metric"), pl.Series("step", step), pl.Series("value", value)]
         )
-        return frame, counts
+        return frame.with_columns(pl.lit(None, dtype=pl.Float64()).alias("wall_time")), counts
