@@ -39,8 +39,8 @@ class _Log:
     """Its position in the caller's list."""
     path: Path
     """The file."""
-    rows: bytes
-    """The data rows (the header line removed), each ending in a newline."""
+    rows: memoryview
+    """The data rows (the header line removed), each ending in a newline (not copied)."""
     height: int
     """How many rows."""
 
@@ -65,7 +65,7 @@ def read_table_files(paths: Sequence[Path], sep: str) -> list[TableResult | None
         height = int(np.count_nonzero(raw == 10))
         if len(names) >= 2 and np.count_nonzero(raw == ord(sep)) == (len(names) - 1) * height:
             # polars refuses a line with too many fields, so none can have too few either
-            guess = tuple(number_columns(rows[:GUESS_BYTES], sep, len(names)))
+            guess = tuple(number_columns(bytes(rows[:GUESS_BYTES]), sep, len(names)))
             groups.setdefault((header, guess), []).append(_Log(index, path, rows, height))
     for (header, guess), logs in groups.items():
         names = names_of[header]
@@ -75,13 +75,13 @@ def read_table_files(paths: Sequence[Path], sep: str) -> list[TableResult | None
     return results
 
 
-def _split(data: bytes, sep: str) -> tuple[bytes, bytes] | None:
+def _split(data: bytes, sep: str) -> tuple[bytes, memoryview] | None:
     """(header line, data rows) of a log simple enough to batch, else None."""
     if not data.endswith(b"\n") or b'"' in data or b"\x00" in data or b"\r" in data:
         return None
     header_end = data.index(b"\n") + 1
-    rows = data[header_end:]
-    return (data[:header_end], rows) if rows else None
+    rows = memoryview(data)[header_end:]
+    return (data[:header_end], rows) if len(rows) else None
 
 
 def _simple_columns(names: list[str], guess: tuple[bool, ...]) -> bool:
@@ -118,7 +118,7 @@ def _read_group(
     schema = {name: pl.Float64() if number else pl.String() for name, number in zip(names, guess)}
     try:
         frame = pl.read_csv(
-            b"".join(log.rows for log in logs),
+            b"".join([log.rows for log in logs]),
             has_header=False,
             schema=schema,
             separator=sep,
