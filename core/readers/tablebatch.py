@@ -13,7 +13,7 @@ result is exactly what that function gives.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult
 from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 8 * 2**20
 """Bytes of log rows parsed per polars call (bounds the temporary wide frame)."""
 
 
@@ -47,32 +47,52 @@ class _Log:
 
 def read_table_files(paths: Sequence[Path], sep: str) -> list[TableResult | None]:
     """What :func:`~curvelens.core.readers.csvlog.read_table_file` gives for each of ``paths``
-    (all separated by ``sep``), or None for a log it must read itself."""
+    (all separated by ``sep``), or None for a log it must read itself.
+
+    Logs are parsed as soon as their group holds :data:`CHUNK_BYTES`, so only about that
+    much file content is held at once (and its memory is reused chunk after chunk).
+    """
     results: list[TableResult | None] = [None] * len(paths)
     groups: dict[tuple[bytes, tuple[bool, ...]], list[_Log]] = {}
+    sizes: dict[tuple[bytes, tuple[bool, ...]], int] = {}
     names_of: dict[bytes, list[str]] = {}
     for index, path in enumerate(paths):
-        try:
-            data = read_log_bytes(path)
-        except ReadError:
+        found = _log(index, path, sep, names_of)
+        if found is None:
             continue
-        split = _split(data, sep)
-        if split is None:
-            continue
-        header, rows = split
-        names = names_of.setdefault(header, column_names(decode(header), sep))
-        raw = np.frombuffer(rows, dtype=np.uint8)
-        height = int(np.count_nonzero(raw == 10))
-        if len(names) >= 2 and np.count_nonzero(raw == ord(sep)) == (len(names) - 1) * height:
-            # polars refuses a line with too many fields, so none can have too few either
-            guess = tuple(number_columns(bytes(rows[:GUESS_BYTES]), sep, len(names)))
-            groups.setdefault((header, guess), []).append(_Log(index, path, rows, height))
+        key, log = found
+        groups.setdefault(key, []).append(log)
+        sizes[key] = sizes.get(key, 0) + len(log.rows)
+        if sizes[key] >= CHUNK_BYTES:
+            _read_group(groups.pop(key), names_of[key[0]], key[1], sep, results)
+            del sizes[key]
     for (header, guess), logs in groups.items():
-        names = names_of[header]
-        if _simple_columns(names, guess):
-            for chunk in _chunks(logs):
-                _read_group(chunk, names, guess, sep, results)
+        _read_group(logs, names_of[header], guess, sep, results)
     return results
+
+
+def _log(
+    index: int, path: Path, sep: str, names_of: dict[bytes, list[str]]
+) -> tuple[tuple[bytes, tuple[bool, ...]], _Log] | None:
+    """The group key (header line, guessed number columns) and rows of a log that can be
+    batched; None for one that can't (see the module docstring)."""
+    try:
+        data = read_log_bytes(path)
+    except ReadError:
+        return None
+    split = _split(data, sep)
+    if split is None:
+        return None
+    header, rows = split
+    names = names_of.setdefault(header, column_names(decode(header), sep))
+    raw = np.frombuffer(rows, dtype=np.uint8)
+    height = int(np.count_nonzero(raw == 10))
+    if len(names) < 2 or np.count_nonzero(raw == ord(sep)) != (len(names) - 1) * height:
+        return None  # polars refuses a line with too many fields, so none has too few
+    guess = tuple(number_columns(bytes(rows[:GUESS_BYTES]), sep, len(names)))
+    if not _simple_columns(names, guess):
+        return None
+    return (header, guess), _Log(index, path, rows, height)
 
 
 def _split(data: bytes, sep: str) -> tuple[bytes, memoryview] | None:
@@ -90,20 +110,6 @@ def _simple_columns(names: list[str], guess: tuple[bool, ...]) -> bool:
         return False
     step_name = next((name for name in STEP_COLUMNS if name in names), None)
     return step_name is None or guess[names.index(step_name)]
-
-
-def _chunks(logs: list[_Log]) -> Iterator[list[_Log]]:
-    """``logs`` in consecutive chunks of about :data:`CHUNK_BYTES` of rows."""
-    chunk: list[_Log] = []
-    size = 0
-    for log in logs:
-        chunk.append(log)
-        size += len(log.rows)
-        if size >= CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
 
 
 def _read_group(
