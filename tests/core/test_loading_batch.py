@@ -9,7 +9,7 @@ import pytest
 from curvelens.core.demo import write_demo
 from curvelens.core.discovery import discover
 from curvelens.core.loading import load_run, load_runs
-from curvelens.core.readers import get_reader
+from curvelens.core.readers import get_reader, tablebatch
 from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.schema import RunData
 
@@ -72,8 +72,13 @@ def _same(batched: RunData, single: RunData) -> None:
     assert (batched.started, batched.updated) == (single.started, single.updated)
 
 
-def test_load_runs_matches_single_reads(root: Path) -> None:
-    """``load_runs`` (batched where it can) equals ``load_run`` run by run, for every case."""
+@pytest.mark.parametrize("chunk_bytes", [tablebatch.CHUNK_BYTES, 1, 300])
+def test_load_runs_matches_single_reads(
+    root: Path, chunk_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``load_runs`` (batched where it can) equals ``load_run`` run by run, for every case,
+    whether a group is parsed at once, log by log, or a few logs at a time."""
+    monkeypatch.setattr(tablebatch, "CHUNK_BYTES", chunk_bytes)
     refs = discover([root]).runs
     assert len(refs) == 6 + len(EXTRA_LOGS)
     for batched, ref in zip(load_runs(refs), refs, strict=True):
