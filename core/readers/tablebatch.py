@@ -167,6 +167,7 @@ class _GroupTables:
         params = self._text_params(ok)
         rising = self._rising(steps)
         points, counts = self._points(steps)
+        finite = bool(np.isfinite(points.get_column("value").to_numpy()).all())
         offsets = np.concatenate(([0], np.cumsum(counts)))
         out: list[TableResult | None] = []
         for run, path in enumerate(self.paths):
@@ -179,7 +180,7 @@ class _GroupTables:
                 resumed = bool(long.select((pl.col("step").diff().over("metric") < 0).any()).item())
                 long = long.unique(subset=["metric", "step"], keep="last", maintain_order=True)
                 long = long.sort(["metric", "step"])
-            issues: list[Issue] = never_finite(long, path)
+            issues: list[Issue] = [] if finite else never_finite(long, path)
             out.append(TableResult(long, params[run], resumed, issues, None, []))
         return out
 
