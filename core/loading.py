@@ -1,4 +1,4 @@
-"""Loading discovered runs into :class:`RunData`, in parallel, never raising on bad data.
+"""Loading discovered runs into :class:`RunData` quickly, never raising on bad data.
 
 Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
 format records it; ``running`` when the newest log file changed within
@@ -7,6 +7,8 @@ mtime (UTC). A reader's ``pending`` issues (a last line cut mid-write) join the 
 unless it is ``running``. ``RunData.ref`` is the discovered ref, with ``name`` replaced by
 the name the log records when it has one (``ReadResult.name``); id, path and format stay.
 Reading only opens files for reading: nothing is written under run folders.
+Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
+the reference layout's CSV logs) are read together first; the same results, fewer calls.
 """
 
 from __future__ import annotations

@@ -140,7 +140,10 @@ def _read_group(
     heights = np.array([log.height for log in logs], dtype=np.int64)
     if frame.height != int(heights.sum()):
         return
-    tables = _GroupTables(frame, heights, [log.path for log in logs]).results()
+    try:
+        tables = _GroupTables(frame, heights, [log.path for log in logs]).results()
+    except Exception:  # a batch bug must not cost the runs: the single-file reader takes them
+        return
     for log, table in zip(logs, tables, strict=True):
         results[log.index] = table
 
@@ -224,7 +227,8 @@ class _GroupTables:
         params: list[dict[str, ParamValue]] = [{} for _ in self.paths]
         if not self.texts:
             return params
-        run = pl.Series("_run", np.repeat(np.arange(len(self.paths)), self.heights))
+        run_key = "\x00run"  # no column has it: lines holding NUL bytes are not batched
+        run = pl.Series(run_key, np.repeat(np.arange(len(self.paths)), self.heights))
         exprs = []
         for i, name in enumerate(self.texts):
             text = pl.col(name).str.strip_chars()
@@ -235,7 +239,7 @@ class _GroupTables:
                 filled.first().alias(f"f{i}"),
             ]
         frame = pl.DataFrame([run, *(self.frame.get_column(name) for name in self.texts)])
-        stats = frame.group_by("_run").agg(exprs).sort("_run")
+        stats = frame.group_by(run_key).agg(exprs).sort(run_key)
         for i, name in enumerate(self.texts):
             ok &= stats.get_column(f"n{i}").to_numpy() == 0
             single = stats.get_column(f"u{i}").to_numpy() == 1
