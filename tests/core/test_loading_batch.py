@@ -110,3 +110,24 @@ def test_read_table_files_keeps_order_and_marks_unreadable(tmp_path: Path) -> No
     assert results[0] is None
     assert results[1] is not None
     assert results[1].points.get_column("value").to_list() == [0.5, 0.25]
+
+
+def test_csv_runs_batch_like_single_reads(tmp_path: Path) -> None:
+    """Lightning-style ``metrics.csv`` folders and ``.tsv`` files given directly: batched
+    results equal single reads, and the simple ones were batched."""
+    logs = {
+        "a/metrics.csv": "step,loss,stage\n1,0.5,fit\n2,0.25,fit\n3,0.125,fit\n",
+        "b/metrics.csv": "step,loss,stage\n1,0.5,fit\n1,0.4,fit\n2,0.3,fit\n",
+        "c/metrics.csv": "step,loss,stage\n1,0.5,fit\n2,0.25\n",
+        "d.tsv": "step\tloss\n1\t0.5\n2\t0.25\n",
+    }
+    for name, text in logs.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    refs = [*discover([tmp_path]).runs, *discover([tmp_path / "d.tsv"]).runs]
+    assert sorted(ref.format for ref in refs) == ["csv"] * 4
+    for batched, ref in zip(load_runs(refs), refs, strict=True):
+        _same(batched, load_run(ref))
+    results = get_reader("csv").read_many([ref.path for ref in refs])
+    batched_names = {ref.path.name for ref, result in zip(refs, results) if result is not None}
+    assert batched_names == {"a", "b", "d.tsv"}
