@@ -1,4 +1,4 @@
-"""Loading discovered runs into :class:`RunData`, in parallel, never raising on bad data.
+"""Loading discovered runs into :class:`RunData` quickly, never raising on bad data.
 
 Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
 format records it; ``running`` when the newest log file changed within
@@ -7,6 +7,8 @@ mtime (UTC). A reader's ``pending`` issues (a last line cut mid-write) join the 
 unless it is ``running``. ``RunData.ref`` is the discovered ref, with ``name`` replaced by
 the name the log records when it has one (``ReadResult.name``); id, path and format stay.
 Reading only opens files for reading: nothing is written under run folders.
+Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
+the reference layout's CSV logs) are read together first; the same results, fewer calls.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def load_run(ref: RunRef) -> RunData:
         return _failed(ref, f"{ref.path}: no reader for format {ref.format!r}")
     except Exception as exc:  # a reader bug must not take the other runs down
         return _failed(ref, f"{ref.path}: unexpected {type(exc).__name__}: {exc}")
+    return _run_data(ref, result)
+
+
+def _run_data(ref: RunRef, result: ReadResult) -> RunData:
+    """The RunData of a successful read (status, updated time, pending issues)."""
     updated = _newest_mtime(result.files)
     status = _status(result, updated)
     return RunData(
@@ -56,20 +63,47 @@ def load_run(ref: RunRef) -> RunData:
 def load_runs(
     refs: Sequence[RunRef], on_progress: Callable[[int, int], None] | None = None
 ) -> list[RunData]:
-    """Load ``refs`` in a small thread pool; results keep the order of ``refs``.
+    """Load ``refs``; results keep the order of ``refs``.
 
-    ``on_progress(done, total)`` is called from the calling thread after each run.
+    Runs whose reader batches (:meth:`Reader.read_many`) are read together first, the rest
+    one by one in a small thread pool. ``on_progress(done, total)`` is called from the
+    calling thread after each run.
     """
     total = len(refs)
     results: list[RunData | None] = [None] * total
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, total))
+    done = 0
+    for index, run in _load_batched(refs):
+        results[index] = run
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+    rest = [index for index, run in enumerate(results) if run is None]
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(rest)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(load_run, ref): index for index, ref in enumerate(refs)}
-        for done, future in enumerate(as_completed(futures), start=1):
+        futures = {pool.submit(load_run, refs[index]): index for index in rest}
+        for future in as_completed(futures):
             results[futures[future]] = future.result()
+            done += 1
             if on_progress is not None:
                 on_progress(done, total)
     return [run for run in results if run is not None]
+
+
+def _load_batched(refs: Sequence[RunRef]) -> list[tuple[int, RunData]]:
+    """(index, RunData) of the runs that their format's :meth:`Reader.read_many` read."""
+    by_format: dict[str, list[int]] = {}
+    for index, ref in enumerate(refs):
+        by_format.setdefault(ref.format, []).append(index)
+    loaded: list[tuple[int, RunData]] = []
+    for name, indices in by_format.items():
+        try:
+            many = get_reader(name).read_many([refs[index].path for index in indices])
+        except Exception:  # unknown format, reader bug: load_run reports it run by run
+            continue
+        for index, result in zip(indices, many, strict=True):
+            if result is not None:
+                loaded.append((index, _run_data(refs[index], result)))
+    return loaded
 
 
 def stack_points(runs: Sequence[RunData]) -> pl.DataFrame:

@@ -19,6 +19,11 @@ def printable(text: str, keep: str = "") -> str:
     if text.isprintable():
         return text
     if keep:  # check whole pieces between kept characters at C speed; most are printable
+        rest = text
+        for char in keep:
+            rest = rest.replace(char, "")
+        if rest.isprintable():
+            return text
         pieces = re.split(f"([{re.escape(keep)}])", text)
         return "".join(p if p.isprintable() or p in keep else _replaced(p) for p in pieces)
     return _replaced(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -113,3 +113,8 @@ class Reader(ABC):
     @abstractmethod
     def read(self, path: Path) -> ReadResult:
         """Read the run at ``path`` (folder or file). Raises :class:`ReadError` if unreadable."""
+
+    def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
+        """What :meth:`read` gives for each of ``paths``, or None for a run the caller must
+        read with :meth:`read` (a loading speed-up for formats that batch; default: none)."""
+        return [None] * len(paths)

@@ -12,12 +12,14 @@ when there is one, else the log file's mtime.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
+from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.textfile import blank, drop_nul_lines, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue, empty_points
 
@@ -86,7 +88,28 @@ class CsvReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """Points, constant-column params and resume flag of the run's log file."""
         log = self._log_file(path)
-        table = read_table_file(log)
+        return self._result(log, read_table_file(log))
+
+    def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
+        """:meth:`read` for the runs whose logs :func:`read_table_files` can batch."""
+        by_sep: dict[str, list[tuple[int, Path]]] = {}
+        for index, path in enumerate(paths):
+            try:
+                log = self._log_file(path)
+            except ReadError:
+                continue
+            by_sep.setdefault(separator(log), []).append((index, log))
+        results: list[ReadResult | None] = [None] * len(paths)
+        for sep, logs in by_sep.items():
+            tables = read_table_files([log for _, log in logs], sep)
+            for (index, log), table in zip(logs, tables, strict=True):
+                if table is not None:
+                    results[index] = self._result(log, table)
+        return results
+
+    @staticmethod
+    def _result(log: Path, table: TableResult) -> ReadResult:
+        """The run's result from its log's ``table``."""
         return ReadResult(
             points=table.points,
             params=table.params,

@@ -20,8 +20,8 @@ import polars as pl
 from curvelens.core.readers.textfile import blank, cut_line, decode, first_line, split_tail
 from curvelens.core.schema import Issue
 
-_GUESS_BYTES = 16384
-"""How much of the file :func:`_number_columns` looks at to guess the number columns."""
+GUESS_BYTES = 16384
+"""How much of the file :func:`number_columns` looks at to guess the number columns."""
 
 
 def read_delimited(
@@ -37,7 +37,7 @@ def read_delimited(
     if not body:
         body, tail = tail + b"\n", b""  # a lone unterminated line can only be a header
     header_end = body.index(b"\n") + 1
-    names = _column_names(decode(body[:header_end]), sep)
+    names = column_names(decode(body[:header_end]), sep)
     rows, tail = body[header_end:], tail.rstrip(b"\r")
     cut = None
     if tail and tail.count(sep.encode()) == len(names) - 1:
@@ -57,12 +57,12 @@ def _read_rows(
     typed = _read_numbers(rows, sep, names) if numbers and names else None
     if typed is not None and not typed.get_column(names[-1]).has_nulls():
         return typed, []  # polars refuses longer lines; a shorter one leaves a null there
-    if _fields_match(rows, sep, len(names)):
+    if fields_match(rows, sep, len(names)):
         return (_read_fast(rows, sep, names) if typed is None else typed), []
     return _read_slow(path, decode(rows), sep, names)
 
 
-def _column_names(header: str, sep: str) -> list[str]:
+def column_names(header: str, sep: str) -> list[str]:
     """Header fields, stripped, with empty names filled and duplicates suffixed (``a``, ``a_2``)."""
     fields = next(csv.reader([header.strip("\r\n")], delimiter=sep), [])
     names: list[str] = []
@@ -75,7 +75,7 @@ def _column_names(header: str, sep: str) -> list[str]:
     return names
 
 
-def _fields_match(rows: bytes, sep: str, width: int) -> bool:
+def fields_match(rows: bytes, sep: str, width: int) -> bool:
     """True when every non-blank line of ``rows`` has ``width - 1`` separators (vectorised)."""
     if not rows:
         return True
@@ -115,7 +115,7 @@ def _read_numbers(rows: bytes, sep: str, names: list[str]) -> pl.DataFrame | Non
     """
     if blank(rows):
         return None
-    guess = _number_columns(rows[:_GUESS_BYTES], sep, len(names))
+    guess = number_columns(rows[:GUESS_BYTES], sep, len(names))
     schema = {name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)}
     try:
         frame = pl.read_csv(  # strict UTF-8 is faster; a bad byte falls back to lossy text
@@ -146,7 +146,7 @@ def _constant(column: pl.Series) -> bool:
     return bool(values[0] == values[-1] and (values == values[0]).all())
 
 
-def _number_columns(head: bytes, sep: str, width: int) -> list[bool]:
+def number_columns(head: bytes, sep: str, width: int) -> list[bool]:
     """For each column, whether its first filled cell in ``head`` looks like a number."""
     found: list[bool | None] = [None] * width
     for line in decode(head).splitlines()[:-1]:  # the last line may be cut
@@ -201,4 +201,4 @@ def _read_slow(
 
 def header_names(path: Path, sep: str) -> list[str]:
     """Column names from the first line of ``path`` only (for cheap descriptions)."""
-    return _column_names(first_line(path), sep)
+    return column_names(first_line(path), sep)

@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.csvlog import describe_columns, read_table_file
+from curvelens.core.readers.table import TableResult
+from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.textfile import decode, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue
 
@@ -94,7 +97,26 @@ class ReferenceReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """Points and params of one experiment folder."""
         log = self._log_file(path)
-        table = read_table_file(log)
+        return self._result(path, log, read_table_file(log))
+
+    def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
+        """:meth:`read` for the folders whose logs :func:`read_table_files` can batch."""
+        logs: list[Path | None] = []
+        for path in paths:
+            try:
+                logs.append(self._log_file(path))
+            except ReadError:
+                logs.append(None)
+        found = [log for log in logs if log is not None]
+        tables = iter(read_table_files(found, ","))
+        results: list[ReadResult | None] = []
+        for path, log in zip(paths, logs, strict=True):
+            table = next(tables) if log is not None else None
+            results.append(self._result(path, log, table) if log and table else None)
+        return results
+
+    def _result(self, path: Path, log: Path, table: TableResult) -> ReadResult:
+        """The run's result from its log's ``table`` and its config files."""
         params, issues, configs = read_configs(path)
         params.update(table.params)
         started = name_timestamp(path.name) or oldest_mtime([log, *configs])

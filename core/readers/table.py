@@ -93,7 +93,7 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
             issues.append(Issue(path, message))
         wide, wall = wide.filter(mask), wall.filter(mask)
     points, resumed = _long_points(wide, wall, metric_names)
-    issues.extend(_never_finite(points, path))
+    issues.extend(never_finite(points, path))
     first_wall = wall.min() if time_name is not None else None
     start = float(first_wall) if isinstance(first_wall, int | float) else None
     return TableResult(points, params, resumed, issues, start)
@@ -216,7 +216,7 @@ def _unpivot(wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]) -> pl
     return pl.DataFrame([metric, step, values, _nulls(len(picked)) if empty else wall[picked]])
 
 
-def _never_finite(points: pl.DataFrame, path: Path) -> list[Issue]:
+def never_finite(points: pl.DataFrame, path: Path) -> list[Issue]:
     """An Issue naming the metrics with no finite value at all (one numpy pass when all are)."""
     if bool(np.isfinite(points.get_column("value").to_numpy()).all()):
         return []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from curvelens.core.reports.format import (
     markdown_table,
     text_table,
 )
+from curvelens.core.reports.jsonindent import dumps_indented
 from curvelens.core.schema import RunData
 
 #: Statistics in output order; the ones ending in ``step`` are steps, ``count``s are ints.
@@ -144,7 +144,7 @@ def summary_markdown(runs: Sequence[RunSummary]) -> str:
 def summary_json(runs: Sequence[RunSummary]) -> str:
     """Strict JSON (``{"runs": [...]}``); NaN and inf are written as null."""
     payload = {"runs": [_run_json(run) for run in runs]}
-    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    return dumps_indented(payload, indent=2) + "\n"
 
 
 def _run_json(run: RunSummary) -> dict[str, object]:
