@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import curvelens.cli as launcher
 from curvelens.cli import cli
 from curvelens.core import demo
+from tests.core.demo_helpers import demo_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "fixtures" / "real" / "custom_experiments"
@@ -24,15 +25,8 @@ STATS = {"count", "first_step", "last_step", "first", "last", "min", "min_step",
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo")
-    demo.write_demo(path)
-    return path
-
-
-def _folder(root: Path, name: str) -> Path:
-    (match,) = [p for p in root.iterdir() if p.name.startswith(name + "_2")]
-    return match
+def root(demo_root: Path) -> Path:
+    return demo_root
 
 
 def _series(csv_path: Path, column: str) -> dict[float, float]:
@@ -55,7 +49,7 @@ def _summary_json(*args: str) -> dict:
 def test_summary_numbers_match_the_csv(root: Path) -> None:
     runs = {r["name"]: r for r in _summary_json(str(root))["runs"]}
     for name in (demo.DEMO_RESUMED_RUN, "rope_lr1e-3_seed0"):
-        folder = _folder(root, name)
+        folder = demo_folder(root, name)
         got = runs[folder.name]["metrics"]["train_loss"]
         want = _series(folder / "logs" / "metrics.csv", "train_loss")
         values = list(want.values())
@@ -65,7 +59,7 @@ def test_summary_numbers_match_the_csv(root: Path) -> None:
         assert got["min_step"] == min(want, key=want.__getitem__)
         assert got["mean"] == pytest.approx(statistics.fmean(values), rel=1e-12)
         assert got["std"] == pytest.approx(statistics.stdev(values), rel=1e-9)
-    resumed = _folder(root, demo.DEMO_RESUMED_RUN).name
+    resumed = demo_folder(root, demo.DEMO_RESUMED_RUN).name
     assert [n for n, r in runs.items() if r["resumed"]] == [resumed]
 
 
@@ -85,7 +79,7 @@ def test_summary_json_schema_and_nan_as_null(root: Path) -> None:
 
 
 def test_half_written_run_loads(root: Path) -> None:
-    runs = _summary_json(str(_folder(root, demo.DEMO_PARTIAL_RUN)))["runs"]
+    runs = _summary_json(str(demo_folder(root, demo.DEMO_PARTIAL_RUN)))["runs"]
     assert runs[0]["metrics"]["train_loss"]["last_step"] == demo.DEMO_PARTIAL_LAST_STEP
 
 
@@ -104,8 +98,8 @@ def test_exit_codes(root: Path, tmp_path: Path) -> None:
 
 
 def test_compare_finds_the_injected_divergence(root: Path) -> None:
-    a = _folder(root, "baseline_lr5e-4_seed0")
-    b = _folder(root, "rope_lr1e-3_seed0")
+    a = demo_folder(root, "baseline_lr5e-4_seed0")
+    b = demo_folder(root, "rope_lr1e-3_seed0")
     args = ["compare", str(a), str(b), "--metric", "^(train_loss|mode1_loss)$", "--format", "json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -139,7 +133,7 @@ def test_compare_groups_by_param(root: Path) -> None:
 
 def test_report_writes_and_refuses_to_overwrite(root: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
-    run = _folder(root, "rope_lr1e-3_seed0")
+    run = demo_folder(root, "rope_lr1e-3_seed0")
     args = ["report", str(run), "--output", str(out), "--no-png"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     plots = (out / run.name / "plots.txt").read_text()
@@ -158,7 +152,7 @@ def test_report_without_renderer_says_so(root: Path, tmp_path: Path) -> None:
     from curvelens.core.cli import report
     from curvelens.core.reports.run_report import NO_TEXT_PLOTS
 
-    run = _folder(root, "baseline_lr5e-4_seed0")
+    run = demo_folder(root, "baseline_lr5e-4_seed0")
     args = [str(run), "--output", str(tmp_path / "r"), "--no-png"]
     assert CliRunner().invoke(report, args).exit_code == 0
     assert NO_TEXT_PLOTS in (tmp_path / "r" / run.name / "plots.txt").read_text()

@@ -18,6 +18,7 @@ from scipy import stats
 
 from curvelens.cli import cli
 from curvelens.core import demo
+from tests.core.demo_helpers import demo_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "fixtures" / "real" / "custom_experiments"
@@ -25,15 +26,8 @@ NUM = (int, float)
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo")
-    demo.write_demo(path)
-    return path
-
-
-def _folder(root: Path, name: str) -> Path:
-    (match,) = [p for p in root.iterdir() if p.name.startswith(name + "_2")]
-    return match
+def root(demo_root: Path) -> Path:
+    return demo_root
 
 
 def _series(folder: Path, column: str) -> dict[float, float]:
@@ -79,7 +73,9 @@ def test_seeds_are_grouped_and_compared(root: Path) -> None:
     loss = _metric(payload, "train_loss")
     assert loss["divergence"]["step"] == demo.DEMO_DIVERGENCE_STEP + 1
     finals = {
-        config: [_final(_folder(root, f"{config}_seed{s}"), "train_loss") for s in demo.DEMO_SEEDS]
+        config: [
+            _final(demo_folder(root, f"{config}_seed{s}"), "train_loss") for s in demo.DEMO_SEEDS
+        ]
         for config in (baseline, rope)
     }
     groups = {g["name"]: g for g in loss["groups"]}
@@ -103,7 +99,9 @@ def test_no_group_compares_every_run_against_the_first(root: Path) -> None:
     assert loss["divergence"] == loss["divergences"][0]
     by_b = {d["b"]: d["step"] for d in loss["divergences"]}
     for seed in demo.DEMO_SEEDS:  # rope seed s diverges from baseline seed 0 only after 800
-        assert by_b[_folder(root, f"rope_lr1e-3_seed{seed}").name] <= demo.DEMO_DIVERGENCE_STEP + 1
+        assert (
+            by_b[demo_folder(root, f"rope_lr1e-3_seed{seed}").name] <= demo.DEMO_DIVERGENCE_STEP + 1
+        )
 
 
 def test_json_has_the_required_shape(root: Path) -> None:
@@ -131,8 +129,8 @@ def test_json_has_the_required_shape(root: Path) -> None:
 
 def test_health_sections_find_the_demo_quirks(root: Path) -> None:
     payload = _json(str(root))
-    spike = _folder(root, demo.DEMO_SPIKE_RUN).name
-    nan_run = _folder(root, demo.DEMO_NAN_RUN).name
+    spike = demo_folder(root, demo.DEMO_SPIKE_RUN).name
+    nan_run = demo_folder(root, demo.DEMO_NAN_RUN).name
     found = {(a["run"], a["metric"], a["step"], a["kind"]) for a in payload["anomalies"]}
     assert (spike, "train_loss", demo.DEMO_SPIKE_STEP, "spike") in found
     assert (nan_run, "train_loss", demo.DEMO_NAN_STEP, "nonfinite") in found
@@ -152,7 +150,7 @@ def test_health_sections_find_the_demo_quirks(root: Path) -> None:
 
 
 def test_two_runs_get_the_descriptive_paired_comparison(root: Path) -> None:
-    a, b = _folder(root, "baseline_lr5e-4_seed0"), _folder(root, "rope_lr1e-3_seed0")
+    a, b = demo_folder(root, "baseline_lr5e-4_seed0"), demo_folder(root, "rope_lr1e-3_seed0")
     payload = _json(str(a), str(b), "--metric", "^mode1_loss$")
     (pair,) = _metric(payload, "mode1_loss")["comparisons"]
     sa, sb = _series(a, "mode1_loss"), _series(b, "mode1_loss")

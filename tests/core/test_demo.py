@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from curvelens.core import demo
+from tests.core.demo_helpers import demo_folder
 
 
 def _rows(folder: Path) -> list[dict[str, str]]:
@@ -21,22 +22,15 @@ def _rows(folder: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo")
-    demo.write_demo(path)
-    return path
-
-
-def _folder(root: Path, name: str) -> Path:
-    (match,) = [p for p in root.iterdir() if p.name.startswith(name + "_2")]
-    return match
+def root(demo_root: Path) -> Path:
+    return demo_root
 
 
 def test_layout_and_configs(root: Path) -> None:
     folders = sorted(p.name for p in root.iterdir())
     assert len(folders) == 6
     for name in demo.demo_run_names():
-        folder = _folder(root, name)
+        folder = demo_folder(root, name)
         assert (folder / "checkpoints").is_dir()
         config = json.loads((folder / "config.json").read_text())
         assert config["seed"] == int(name[-1])
@@ -46,7 +40,7 @@ def test_layout_and_configs(root: Path) -> None:
 
 
 def test_eval_rows_are_separate_and_repeat_the_step(root: Path) -> None:
-    rows = _rows(_folder(root, "baseline_lr5e-4_seed0"))
+    rows = _rows(demo_folder(root, "baseline_lr5e-4_seed0"))
     evals = [r for r in rows if r["mode1_loss"]]
     assert [int(r["step"]) for r in evals] == list(range(100, 2001, 100))
     assert all(r["train_loss"] == "" and r["learning_rate"] == "" for r in evals)
@@ -58,12 +52,12 @@ def test_eval_rows_are_separate_and_repeat_the_step(root: Path) -> None:
 def test_divergence_between_configs(root: Path) -> None:
     a = {
         int(r["step"]): float(r["train_loss"])
-        for r in _rows(_folder(root, "baseline_lr5e-4_seed0"))
+        for r in _rows(demo_folder(root, "baseline_lr5e-4_seed0"))
         if r["train_loss"]
     }
     b = {
         int(r["step"]): float(r["train_loss"])
-        for r in _rows(_folder(root, "rope_lr1e-3_seed0"))
+        for r in _rows(demo_folder(root, "rope_lr1e-3_seed0"))
         if r["train_loss"]
     }
     d = demo.DEMO_DIVERGENCE_STEP
@@ -72,26 +66,26 @@ def test_divergence_between_configs(root: Path) -> None:
 
 
 def test_quirks(root: Path) -> None:
-    rows = _rows(_folder(root, demo.DEMO_RESUMED_RUN))
+    rows = _rows(demo_folder(root, demo.DEMO_RESUMED_RUN))
     first, last = demo.DEMO_RESUMED_STEPS
     steps = [int(r["step"]) for r in rows if r["train_loss"]]
     assert all(steps.count(s) == (2 if first <= s <= last else 1) for s in range(1, 2001))
     written = [r["train_loss"] for r in rows if r["train_loss"] and int(r["step"]) == first]
     assert written[0] != written[1]
 
-    partial = _folder(root, demo.DEMO_PARTIAL_RUN) / "logs" / "metrics.csv"
+    partial = demo_folder(root, demo.DEMO_PARTIAL_RUN) / "logs" / "metrics.csv"
     text = partial.read_text()
     assert not text.endswith("\n")
     assert int(text.splitlines()[-2].split(",")[0]) == demo.DEMO_PARTIAL_LAST_STEP
 
-    nan_rows = _rows(_folder(root, demo.DEMO_NAN_RUN))
+    nan_rows = _rows(demo_folder(root, demo.DEMO_NAN_RUN))
     tail = [r for r in nan_rows if r["train_loss"] and int(r["step"]) >= demo.DEMO_NAN_STEP]
     assert tail and all(math.isnan(float(r["train_loss"])) for r in tail)
     assert all(float(r["grad_norm"]) == math.inf for r in tail)
 
     spike = {
         int(r["step"]): float(r["train_loss"])
-        for r in _rows(_folder(root, demo.DEMO_SPIKE_RUN))
+        for r in _rows(demo_folder(root, demo.DEMO_SPIKE_RUN))
         if r["train_loss"]
     }
     s = demo.DEMO_SPIKE_STEP
