@@ -140,6 +140,22 @@ def _one_metric(points: pl.DataFrame, metric: str | None) -> pl.DataFrame:
     )
 
 
+def mean_by_step(points: pl.DataFrame) -> pl.DataFrame:
+    """``step, value``: per step, the mean of the finite values of ``points`` (any runs of
+    one metric), NaN where none is finite; sorted by step. A group's mean curve."""
+    finite = pl.col("value").is_finite().fill_null(False)
+    return (
+        points.group_by("step")
+        .agg(
+            pl.when(finite.any())
+            .then(pl.col("value").filter(finite).mean())
+            .otherwise(float("nan"))
+            .alias("value")
+        )
+        .sort("step")
+    )
+
+
 def group_curves(
     points: pl.DataFrame,
     groups: Mapping[str, Sequence[str]],

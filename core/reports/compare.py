@@ -18,7 +18,13 @@ import polars as pl
 
 from curvelens.core.analysis.direction import higher_is_better
 from curvelens.core.analysis.effects import GroupTest, compare_groups
-from curvelens.core.analysis.groups import GroupSummary, ScalarAt, run_values, summarize_group
+from curvelens.core.analysis.groups import (
+    GroupSummary,
+    ScalarAt,
+    mean_by_step,
+    run_values,
+    summarize_group,
+)
 from curvelens.core.analysis.pairwise import (
     DEFAULT_CONSECUTIVE,
     DEFAULT_THRESHOLD,
@@ -296,14 +302,4 @@ def _run_result(
 
 def _mean_curve(points: pl.DataFrame, runs: Sequence[str]) -> pl.DataFrame:
     """Per-step mean over a group's runs of the finite values (NaN where none is finite)."""
-    mine = points.filter(pl.col("run").is_in(list(runs)))
-    return (
-        mine.group_by("step")
-        .agg(
-            pl.when(_FINITE.any())
-            .then(pl.col("value").filter(_FINITE).mean())
-            .otherwise(float("nan"))
-            .alias("value")
-        )
-        .sort("step")
-    )
+    return mean_by_step(points.filter(pl.col("run").is_in(list(runs))))

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from curvelens.core.analysis.downsample import minmax_downsample
+from curvelens.core.analysis.groups import mean_by_step
 from curvelens.core.analysis.summary import series
 from curvelens.core.reports.names import display_names
 from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
@@ -37,7 +38,6 @@ NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[
 Curve = tuple[Sequence[float], Sequence[float]]
 Series = dict[str, Curve]
 TextRenderer = Callable[[Series, str, int, int, bool], str]
-_FINITE = pl.col("value").is_finite().fill_null(False)
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,7 @@ def mean_curve(runs: Sequence[RunData], metric: str) -> Curve:
     """Per-step mean over ``runs`` of the finite values of ``metric`` (NaN where none is)."""
     frames = [r.points.filter(pl.col("metric") == metric) for r in runs]
     stacked = pl.concat([f.select("step", "value") for f in frames])
-    mean = (
-        stacked.group_by("step")
-        .agg(
-            pl.when(_FINITE.any())
-            .then(pl.col("value").filter(_FINITE).mean())
-            .otherwise(float("nan"))
-            .alias("value")
-        )
-        .sort("step")
-    )
+    mean = mean_by_step(stacked)
     steps = mean.get_column("step").to_numpy().astype(np.float64)
     return _downsampled(steps, mean.get_column("value").to_numpy().astype(np.float64))
 

@@ -222,3 +222,15 @@ def test_summarize_group_small_and_nan() -> None:
     assert any("b" in note for note in single.notes)
     empty = summarize_group("g", {"a": NAN}, rng=np.random.default_rng(0))
     assert empty.final_mean is None and empty.iqm is None and empty.n == 0
+
+
+def test_mean_by_step_averages_finite_values_and_marks_empty_steps_nan() -> None:
+    from curvelens.core.analysis.groups import mean_by_step
+
+    points = pl.DataFrame(
+        {"step": [2.0, 1.0, 1.0, 2.0, 3.0], "value": [4.0, 1.0, 3.0, float("nan"), float("inf")]}
+    )
+    out = mean_by_step(points)
+    assert out.get_column("step").to_list() == [1.0, 2.0, 3.0]
+    values = out.get_column("value").to_list()
+    assert values[:2] == [2.0, 4.0] and math.isnan(values[2])
