@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -65,45 +65,57 @@ def load_runs(
 ) -> list[RunData]:
     """Load ``refs``; results keep the order of ``refs``.
 
-    Runs whose reader batches (:meth:`Reader.read_many`) are read together first, the rest
-    one by one in a small thread pool. ``on_progress(done, total)`` is called from the
-    calling thread after each run.
+    ``on_progress(done, total)`` is called from the calling thread after each batch.
     """
-    total = len(refs)
-    results: list[RunData | None] = [None] * total
+    results: list[RunData | None] = [None] * len(refs)
     done = 0
-    for index, run in _load_batched(refs):
-        results[index] = run
-        done += 1
+    for batch in iter_load(refs):
+        for index, run in batch:
+            results[index] = run
+        done += len(batch)
         if on_progress is not None:
-            on_progress(done, total)
-    rest = [index for index, run in enumerate(results) if run is None]
+            on_progress(done, len(refs))
+    return [run for run in results if run is not None]
+
+
+def iter_load(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:
+    """The one loading path: yield batches of ``(index into refs, RunData)`` as they load.
+
+    Runs whose reader batches (:meth:`Reader.read_many`) come first, format by format; the
+    rest are read one by one in a small thread pool and yielded as each finishes. Every
+    ref is yielded exactly once. The app drains this in a worker; the CLI collects it.
+    """
+    seen: set[int] = set()
+    for batch in _load_batched(refs):
+        seen.update(index for index, _ in batch)
+        yield batch
+    rest = [index for index in range(len(refs)) if index not in seen]
+    if not rest:
+        return
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(rest)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(load_run, refs[index]): index for index in rest}
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            done += 1
-            if on_progress is not None:
-                on_progress(done, total)
-    return [run for run in results if run is not None]
+            yield [(futures[future], future.result())]
 
 
-def _load_batched(refs: Sequence[RunRef]) -> list[tuple[int, RunData]]:
-    """(index, RunData) of the runs that their format's :meth:`Reader.read_many` read."""
+def _load_batched(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:
+    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read."""
     by_format: dict[str, list[int]] = {}
     for index, ref in enumerate(refs):
         by_format.setdefault(ref.format, []).append(index)
-    loaded: list[tuple[int, RunData]] = []
     for name, indices in by_format.items():
         try:
             many = get_reader(name).read_many([refs[index].path for index in indices])
         except Exception:  # unknown format, reader bug: load_run reports it run by run
             continue
-        for index, result in zip(indices, many, strict=True):
-            if result is not None:
-                loaded.append((index, _run_data(refs[index], result)))
-    return loaded
+        batch = [
+            (index, _run_data(refs[index], result))
+            for index, result in zip(indices, many, strict=True)
+            if result is not None
+        ]
+        if batch:
+            yield batch
 
 
 def stack_points(runs: Sequence[RunData]) -> pl.DataFrame:
