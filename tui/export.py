@@ -12,8 +12,12 @@ from pathlib import Path
 
 import polars as pl
 
+from curvelens.core.printable import printable
 from curvelens.core.reports.format import fmt_step, fmt_value, markdown_table
 from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
+from curvelens.tui.catalog import Catalog
+from curvelens.tui.panes import Looks
+from curvelens.tui.state import View
 from curvelens.tui.widgets.compare_table import (
     GROUP_HEADERS,
     RUN_HEADERS,
@@ -68,7 +72,7 @@ def markdown(view: ExportView, now: float) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
     base = view.labels.get(view.baseline or "", "none")
     lines = [
-        f"# curvelens summary: {view.metric}",
+        f"# curvelens summary: {printable(view.metric)}",
         "",
         f"- exported: {stamp}",
         f"- runs: {', '.join(view.labels.values())}",
@@ -121,3 +125,26 @@ def write_export(text: str, directory: Path, metric: str, now: float) -> Path:
             continue
         return path
     raise FileExistsError(f"too many exports named {stem} in {directory}")
+
+
+def export_now(
+    catalog: Catalog, view: View, look: Looks, summary: pl.DataFrame,
+    comparison: Comparison | None, config: object, now: float, roots: Sequence[str] = (),
+) -> tuple[str, bool]:  # fmt: skip
+    """Write the view's export; returns (message for the user, success)."""
+    from curvelens.tui.settings import state_dir
+
+    if not view.metric:
+        return "nothing to export: no metric shown", False
+    span = f"{fmt_step(view.x_range[0])} .. {fmt_step(view.x_range[1])}" if view.x_range else "full"
+    smoothing = f"{view.smoothing} weight {view.weight:.2f}" if view.smoothing != "off" else "off"
+    data = ExportView(view.metric, look.labels, view.baseline, view.x_axis, span, smoothing,
+                      summary, comparison)  # fmt: skip
+    configured = str(getattr(config, "export_dir", "") or "")
+    never = [*catalog.run_paths, *(Path(r) for r in roots)]
+    directory = export_dir(configured, never, state_dir() / "exports")
+    try:
+        path = write_export(markdown(data, now), directory, view.metric, now)
+    except OSError as exc:
+        return f"export failed: {exc}", False
+    return f"exported to {path}", True

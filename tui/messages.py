@@ -1,4 +1,4 @@
-"""App-wide messages posted by the loading workers; they carry core objects to the UI thread."""
+"""Messages the thread workers post; they carry core objects to the UI thread."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import polars as pl
 from textual.message import Message
 
 from curvelens.core.schema import Issue, RunData, RunRef
+from curvelens.tui.analysis import Comparison, Found
 from curvelens.tui.series import Series
 
 
@@ -44,3 +45,18 @@ class StatsReady(Message):
 
     key: tuple[object, ...]
     summary: pl.DataFrame
+
+
+@dataclass
+class AnalysisReady(Message):
+    """The comparison of the view ``key`` (None when it failed)."""
+
+    key: tuple[object, ...]
+    comparison: Comparison | None
+
+
+@dataclass
+class AnomaliesReady(Message):
+    """The anomalies of the plotted runs; the list opens."""
+
+    found: list[Found]

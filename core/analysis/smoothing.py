@@ -122,3 +122,33 @@ def gaussian(values: ArrayLike, sigma: float) -> Array:
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
     return _normalised(y, kernel)
+
+
+def time_weighted_ema(values: ArrayLike, x: ArrayLike, weight: float) -> Array:
+    """Debiased EMA whose decay follows the gaps in ``x`` (steps or seconds), not the count.
+
+    Over a gap ``dt`` the previous average keeps ``weight ** (dt / g)``, where ``g`` is the
+    median gap between finite points, so evenly spaced points give exactly :func:`ema` and a
+    long gap (a resumed job, sparse eval points) forgets more than a short one. Debiasing
+    divides by the same recursion applied to ones. Non-finite values (and points whose x is
+    not finite) pass through unchanged and take no part; ``weight`` is clipped to [0, 1).
+    """
+    y = np.asarray(values, dtype=np.float64)
+    xs = np.asarray(x, dtype=np.float64)
+    w = min(max(weight, 0.0), 1.0 - 1e-12) if math.isfinite(weight) else 0.0
+    out = y.copy()
+    ok = np.isfinite(y) & np.isfinite(xs)
+    if w == 0.0 or ok.sum() < 2:
+        return out
+    gaps = np.diff(xs[ok])
+    positive = gaps[gaps > 0]
+    unit = float(np.median(positive)) if positive.size else 1.0
+    decay = np.concatenate(([w], w ** (np.maximum(gaps, 0.0) / unit)))
+    total = norm = 0.0
+    smoothed = np.empty(decay.size)
+    for i, (d, v) in enumerate(zip(decay.tolist(), y[ok].tolist(), strict=True)):
+        total = d * total + (1.0 - d) * v
+        norm = d * norm + (1.0 - d)
+        smoothed[i] = total / norm
+    out[ok] = smoothed
+    return out

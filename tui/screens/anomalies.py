@@ -13,8 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from curvelens.core.naming import shorten
+from curvelens.core.printable import printable
 from curvelens.tui.analysis import Found
-from curvelens.tui.text import clean, fmt_num, fmt_step, shorten_middle
+from curvelens.tui.text import fmt_step, fmt_value
 
 KIND_STYLES = {"nonfinite": "bold red", "explosion": "red", "grad_blowup": "red"}
 """Style of the kind cell; spikes and drops stay plain."""
@@ -44,12 +46,12 @@ class AnomaliesScreen(ModalScreen[Found | None]):
         for index, item in enumerate(self.found):
             metric_style = "bold" if item.metric == self.metric else "dim"
             table.add_row(
-                Text(shorten_middle(self.names.get(item.run_id, clean(item.run_id)), 34)),
-                Text(clean(item.metric), style=metric_style),
+                Text(shorten(self.names.get(item.run_id, printable(item.run_id)), 34)),
+                Text(printable(item.metric), style=metric_style),
                 Text(fmt_step(item.step), justify="right"),
-                Text(fmt_num(item.value), justify="right"),
+                Text(fmt_value(item.value), justify="right"),
                 Text(item.kind, style=KIND_STYLES.get(item.kind, "")),
-                Text(fmt_num(item.score), justify="right"),
+                Text(fmt_value(item.score), justify="right"),
                 key=str(index),
             )
         yield table

@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from curvelens.core.printable import printable
 from curvelens.core.schema import Issue
-from curvelens.tui.text import clean
 
 
 class WarningsScreen(ModalScreen[None]):
@@ -35,9 +35,11 @@ class WarningsScreen(ModalScreen[None]):
         for run, issue in self.issues:
             line = "" if issue.line is None else str(issue.line)
             table.add_row(
-                Text(clean(run)), Text(clean(issue.message)), Text(line, justify="right"),
-                Text(clean(issue.path)),
-            )  # fmt: skip
+                Text(printable(str(run))),
+                Text(printable(issue.message)),
+                Text(line, justify="right"),
+                Text(printable(str(issue.path))),
+            )
         yield table
 
     def on_mount(self) -> None:

@@ -5,14 +5,20 @@ between two groups. The rows are plain strings so the export writes the same num
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from curvelens.core.naming import shorten
 from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
-from curvelens.tui.text import fmt_num, fmt_step, shorten_middle
+from curvelens.tui.keys import TABLE_BINDINGS
+from curvelens.tui.text import fmt_step, fmt_value
 
 RGB = tuple[int, int, int]
 RUN_HEADERS = ("run", "last", "Δ last", "× last", "best", "Δ best", "× best", "diverges @")
@@ -30,12 +36,12 @@ def run_rows(comparison: Comparison, labels: Mapping[str, str]) -> list[list[str
     for r in comparison.runs:
         name = labels.get(r.run_id, r.run_id)
         if r.run_id == comparison.reference:
-            rows.append([name, fmt_num(r.last), "base", "", fmt_num(r.best), "base", "", ""])
+            rows.append([name, fmt_value(r.last), "base", "", fmt_value(r.best), "base", "", ""])
             continue
         rows.append(
             [
-                name, fmt_num(r.last), fmt_num(r.last_diff), fmt_num(r.last_ratio),
-                fmt_num(r.best), fmt_num(r.best_diff), fmt_num(r.best_ratio),
+                name, fmt_value(r.last), fmt_value(r.last_diff), fmt_value(r.last_ratio),
+                fmt_value(r.best), fmt_value(r.best_diff), fmt_value(r.best_ratio),
                 fmt_step(r.divergence) if r.divergence is not None else "never",
             ]
         )  # fmt: skip
@@ -46,9 +52,9 @@ def group_rows(comparison: Comparison) -> list[list[str]]:
     """One row per seed group: run count, final mean ± std, IQM and its interval."""
     rows = []
     for g in comparison.groups:
-        spread = f"{fmt_num(g.mean)} ± {fmt_num(g.std)}"
-        ci = f" [{fmt_num(g.iqm_ci[0])}, {fmt_num(g.iqm_ci[1])}]" if g.iqm_ci else ""
-        rows.append([g.name, f"{g.n}/{len(g.runs)}", spread, fmt_num(g.iqm) + ci])
+        spread = f"{fmt_value(g.mean)} ± {fmt_value(g.std)}"
+        ci = f" [{fmt_value(g.iqm_ci[0])}, {fmt_value(g.iqm_ci[1])}]" if g.iqm_ci else ""
+        rows.append([g.name, f"{g.n}/{len(g.runs)}", spread, fmt_value(g.iqm) + ci])
     return rows
 
 
@@ -58,8 +64,8 @@ def pair_line(comparison: Comparison) -> str:
     if p is None:
         return ""
     return (
-        f"{p.b} vs {p.a} (final values): Welch p = {fmt_num(p.welch_p)} · "
-        f"Hedges' g = {fmt_num(p.hedges_g)} · P(improvement) = {fmt_num(p.prob_improvement)}"
+        f"{p.b} vs {p.a} (final values): Welch p = {fmt_value(p.welch_p)} · "
+        f"Hedges' g = {fmt_value(p.hedges_g)} · P(improvement) = {fmt_value(p.prob_improvement)}"
     )
 
 
@@ -73,28 +79,44 @@ def _table(
         table.add_column(headers[i], justify="left" if i == 0 else "right", no_wrap=True)
     for row, style in zip(rows, styles, strict=True):
         cells = [row[i] for i in keep]
-        table.add_row(Text(shorten_middle(cells[0], name), style=style), *cells[1:])
+        table.add_row(Text(shorten(cells[0], name), style=style), *(Text(c) for c in cells[1:]))
     return table
 
 
-class CompareTable(Static):
-    """Comparison rows of the current view; hidden when there is nothing to compare."""
+class CompareTable(VerticalScroll):
+    """Comparison rows of the current view, focusable and scrollable (j/k, arrows); it shows
+    whatever comparison object it is handed and says so when there is nothing to compare."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*TABLE_BINDINGS]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.comparison: Comparison | None = None
         """What is shown (tests read it)."""
 
+    def compose(self) -> ComposeResult:
+        """One body the rows are rendered into."""
+        yield Static(Text("select two runs to compare them", style="dim"), id="compare-body")
+
+    def action_cursor_down(self) -> None:
+        """Scroll down a line."""
+        self.scroll_down()
+
+    def action_cursor_up(self) -> None:
+        """Scroll up a line."""
+        self.scroll_up()
+
     def show(
         self, comparison: Comparison | None, labels: Mapping[str, str], colors: Mapping[str, RGB]
     ) -> None:
         """Show ``comparison`` with the runs named by ``labels`` and coloured like the plot."""
         self.comparison = comparison
+        body = self.query_one("#compare-body", Static)
         if comparison is None or not (comparison.runs or comparison.groups):
-            self.display = False
+            self.border_title = Text("compare")
+            body.update(Text("select two runs to compare them", style="dim"))
             return
-        self.display = True
-        narrow = self.app.size.width < NARROW_WIDTH
+        narrow = self.size.width < NARROW_WIDTH
         runs: list[RenderableType] = []
         groups: list[RenderableType] = []
         if comparison.runs:
@@ -109,9 +131,10 @@ class CompareTable(Static):
         if line := pair_line(comparison):
             groups.append(Text(line, style="italic", overflow="fold"))
         base = labels.get(comparison.reference or "", "")
-        self.border_title = f"compare vs {shorten_middle(base, 40)}" if runs else "seed groups"
-        self.border_subtitle = DIVERGENCE_RULE if runs else ""
-        self.update(_side_by_side(runs, groups, self.app.size.width))
+        title = f"compare vs {shorten(base, 40)}" if runs else "seed groups"
+        self.border_title = Text(title)
+        self.border_subtitle = Text(DIVERGENCE_RULE if runs else "")
+        body.update(_side_by_side(runs, groups, self.size.width))
 
 
 def _side_by_side(
