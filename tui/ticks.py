@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from curvelens.core.reports.format import fmt_value
+from curvelens.core.reports.format import fmt_step, fmt_value
 
 TIME_STEPS = (
     1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
@@ -27,7 +27,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def number_labels(ticks: list[float]) -> list[str]:
-    """Labels for number ticks, with more digits until neighbouring labels differ."""
+    """Labels for number ticks: integers written out below ten million, else more digits
+    until neighbouring labels differ."""
+    if all(t == int(t) and abs(t) < 1e7 for t in ticks):
+        return [fmt_step(t) for t in ticks]
     for digits in (4, 5, 6, 8, 10):
         labels = [fmt_value(0.0 if abs(t) < 1e-12 else t, digits) for t in ticks]
         if len(set(labels)) == len(labels):

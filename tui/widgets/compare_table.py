@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
 from curvelens.core.naming import shorten
@@ -83,7 +83,7 @@ def _table(
     return table
 
 
-class CompareTable(VerticalScroll):
+class CompareTable(ScrollableContainer):
     """Comparison rows of the current view, focusable and scrollable (j/k, arrows); it shows
     whatever comparison object it is handed and says so when there is nothing to compare."""
 

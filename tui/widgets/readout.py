@@ -13,6 +13,9 @@ from textual.widgets import Static
 from curvelens.core.naming import shorten
 from curvelens.tui.text import fmt_value, rgb_style
 
+MIN_NAME = 10
+"""Name cells an entry keeps (fewer entries share a line instead)."""
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -34,19 +37,22 @@ def _by_value(reading: Reading) -> tuple[bool, float]:
 def readout_text(
     at: str, readings: list[Reading], width: int, by_value: bool, note: Text | None = None
 ) -> Text:
-    """The readout's content: ``at`` then one ``● name value`` entry per run, names cut so
-    at most three entries share a line."""
+    """The readout's content: ``at`` then one ``● name value`` entry per run, as many
+    entries per line as fit with names of at least :data:`MIN_NAME` cells."""
     if by_value:
         readings = sorted(readings, key=_by_value)
     text = Text(at + " ", style="bold")
-    per_line = max(1, min(3, len(readings)))
-    room = max(8, (width - len(at) - 1) // per_line - 12)
+    avail = max(20, width - len(at) - 1)
+    values = [fmt_value(r.value) for r in readings]
+    value_width = max((len(v) for v in values), default=1)
+    per_line = max(1, min(len(readings), avail // (value_width + MIN_NAME + 5)))
+    room = max(MIN_NAME, avail // max(per_line, 1) - value_width - 5)
     for index, reading in enumerate(readings):
         if index and index % per_line == 0:
             text.append("\n" + " " * (len(at) + 1))
         text.append(f"{reading.marker} ", style=rgb_style(reading.color))
         text.append(shorten(reading.name, room) + " ")
-        text.append(fmt_value(reading.value), style="bold")
+        text.append(values[index], style="bold")
         text.append("  ")
     if note is not None and note.plain:
         text.append("\n")
