@@ -7,17 +7,21 @@ suffix of its id (its path relative to the root) that is unique among them
 only of digits (Sacred's ``1``, ``2``) says nothing alone, so it keeps its parent folder
 (``runs/1``). Every name goes through :func:`~curvelens.core.printable.printable`.
 
-:func:`shorten` cuts a name to a width from the middle, keeping the tail (seed, date) that
-tells runs apart; the app and the reports both use it.
+:func:`shorten` cuts a name to a width: a trailing start time goes first
+(``baseline_lr5e-4_seed1…120000``), a path keeps its last folder (``Eve-ning__op…/version_0``),
+anything else loses its middle, so what tells runs apart stays; the app and reports use it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from curvelens.core.printable import printable
 
 ELLIPSIS = "…"
+_STAMP = re.compile(r"^(.+?)((?:[_-]\d{8}[_-]?\d{4,6})+)$")
+"""A name's trailing start time(s) (``_20250301_090000``), the least telling part of it."""
 
 
 def _parts(run_id: str) -> list[str]:
@@ -77,6 +81,24 @@ def parent_folder(run_id: str) -> str:
 
 
 def shorten(name: str, width: int) -> str:
+    """``name`` in at most ``width`` cells, by the rules of the module docstring."""
+    if len(name) <= width:
+        return name
+    if width < 8:
+        return _middle(name, width)
+    stamp = _STAMP.match(name)
+    if stamp is not None:
+        stem, tail = stamp.groups()
+        if len(stem) + 1 < width:
+            return stem + ELLIPSIS + tail[len(tail) - (width - len(stem) - 1) :]
+        return _middle(stem, width - 1) + ELLIPSIS
+    head, _, last = name.rpartition("/")
+    if head and len(last) + 4 <= width:
+        return head[: width - len(last) - 2] + ELLIPSIS + "/" + last
+    return _middle(name, width)
+
+
+def _middle(name: str, width: int) -> str:
     """``name`` cut to ``width`` cells by removing its middle (a third head, the rest tail)."""
     if len(name) <= width:
         return name

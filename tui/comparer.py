@@ -58,6 +58,11 @@ class Comparer:
             self.key = inp.key
             self._latest.submit(inp)
 
+    @property
+    def busy(self) -> bool:
+        """A comparison is being computed."""
+        return self._latest.busy
+
     def finished(self) -> None:
         """The worker ended (start the view asked for meanwhile)."""
         self._latest.finished()

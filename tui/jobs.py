@@ -89,6 +89,11 @@ class Latest:
         self._busy = False
         self._next: object | None = None
 
+    @property
+    def busy(self) -> bool:
+        """A job is running."""
+        return self._busy
+
     def submit(self, request: object) -> None:
         """Start ``request`` now, or after the running one."""
         if self._busy:

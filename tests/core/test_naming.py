@@ -64,3 +64,12 @@ def test_shorten_fits_and_keeps_the_tail(name: str, width: int) -> None:
         assert out == name
     elif width >= 4:
         assert name.endswith(out.split("…")[-1])
+
+
+def test_shorten_drops_the_timestamp_first_and_keeps_the_last_folder() -> None:
+    name = "baseline_lr5e-4_seed1_20250301_120000"
+    assert shorten(name, 40) == name
+    assert shorten(name, 28) == "baseline_lr5e-4_seed1…120000"
+    assert shorten(name, 16).endswith("seed1…") and len(shorten(name, 16)) == 16
+    assert shorten("Eve-ning__opal-v2/lightning_logs/version_0", 24) == "Eve-ning__opa…/version_0"
+    assert shorten("no_stamp_here_seed3", 10) == "no_…_seed3"

@@ -32,7 +32,7 @@ SIZE = (160, 48)
 
 
 def run_id(app: CurvelensApp, prefix: str) -> str:
-    return next(i for i, e in app.main.entries.items() if e.name.startswith(prefix))
+    return next(i for i, e in app.main.catalog.entries.items() if e.name.startswith(prefix))
 
 
 async def move_to(app: CurvelensApp, pilot: object, prefix: str) -> None:
@@ -49,7 +49,7 @@ async def analysed(app: CurvelensApp, pilot: object) -> None:
     for _ in range(20):
         await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
-        if not app.main._analysis_busy:
+        if not app.main.comparer.busy:
             break
     await pilot.pause()  # type: ignore[attr-defined]
 
@@ -73,7 +73,7 @@ async def test_anomalies_list_the_spike_and_jump_to_it(app: CurvelensApp) -> Non
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.main
-        assert app.main.cursor == DEMO_SPIKE_STEP
+        assert app.main.view.cursor == DEMO_SPIKE_STEP
         assert str(DEMO_SPIKE_STEP) in str(app.main.query_one("#readout").render())
 
 
@@ -88,8 +88,8 @@ async def test_anomaly_of_another_metric_switches_metric(app: CurvelensApp) -> N
         screen.query_one("#anomalies-table").move_cursor(row=index)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await pilot.pause()
-        assert app.main.opts.metric == "grad_norm"
-        assert app.main.cursor == screen.found[index].step
+        assert app.main.view.metric == "grad_norm"
+        assert app.main.view.cursor == screen.found[index].step
 
 
 def core_divergence(demo_root: Path, base: str, other: str) -> float | None:
@@ -120,7 +120,7 @@ async def test_divergence_vs_baseline_matches_core(demo_root: Path, app: Curvele
         comparison = table.comparison
         assert comparison.reference == run_id(app, base)
         assert comparison.divergence_of(run_id(app, other)) == expected
-        rows = run_rows(comparison, app.main.labels())
+        rows = run_rows(comparison, app.main.looks().labels)
         assert rows[1][-1] == str(int(expected))
         assert f"diverges @ {int(expected)}" in str(app.main.query_one("#readout").render())
         marker = [t for t in app.main.query_one(MetricPlot).spec.traces if t.run_id[:4] == "div:"]

@@ -37,6 +37,7 @@ from curvelens.tui.screens.picker import Picker
 from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
+from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.plot_pane import PlotPane
 from curvelens.tui.widgets.run_table import RunTable
 from curvelens.tui.widgets.runs_pane import RunsPane
@@ -156,14 +157,18 @@ class MainScreen(Screen[None]):
 
     def full_extent(self) -> tuple[float, float] | None:
         """x extent of the plotted runs without zoom."""
-        views = plotdata.compute(self.catalog.store, self._ids(), st.reset(self.view))
+        views = plotdata.compute(self.catalog.store, self.plotted_ids(), st.reset(self.view))
         return plotdata.x_extent(views)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Tighter layout on small terminals; panes re-fit after the layout settles."""
+        """Tighter layout on small terminals (the panes re-fit on their own resize)."""
         self.set_class(event.size.height < 32, "-short")
         self.set_class(event.size.width < 110, "-narrow")
-        self.call_after_refresh(self.refresh_panes, set(st.PANE_INPUTS))
+
+    @on(MetricPlot.Resized)
+    @on(PlotGrid.Resized)
+    def _plot_resized(self) -> None:
+        self.refresh_panes({"plot"})
 
     @on(RunTable.Toggled)
     def _toggled(self, m: RunTable.Toggled) -> None:
@@ -234,7 +239,7 @@ class MainScreen(Screen[None]):
 
     def action_pick_metric(self) -> None:
         """Pick the metric (in the grid, the typed text also filters the grid)."""
-        picker = Picker(self.catalog.metrics(self._ids() or None), self.view.metric)
+        picker = Picker(self.catalog.metrics(self.plotted_ids() or None), self.view.metric)
         self.app.push_screen(picker, lambda m: self._picked(m, picker.filter_text))
 
     def _picked(self, metric: str | None, typed: str) -> None:
@@ -243,7 +248,7 @@ class MainScreen(Screen[None]):
 
     def action_metric(self, delta: int) -> None:
         """Previous/next metric; in the grid, previous/next page."""
-        metrics = panes.grid_metrics(self.catalog, self.view, self._ids(), self.view.grid)
+        metrics = panes.grid_metrics(self.catalog, self.view, self.plotted_ids(), self.view.grid)
         page = self.query_one(PlotPane).page_size(len(metrics)) if self.view.grid else 1
         self.view = st.step_metric(self.view, metrics, delta, page)
 
@@ -267,7 +272,7 @@ class MainScreen(Screen[None]):
 
     def action_x_axis(self) -> None:
         """Cycle the x axis (step, wall, relative, then logged epoch/tokens/samples...)."""
-        extra = axis_metrics(self.catalog.metrics(self._ids() or None))
+        extra = axis_metrics(self.catalog.metrics(self.plotted_ids() or None))
         self.view = st.cycle_x_axis(self.view, extra)
 
     def action_zoom(self, direction: int) -> None:
@@ -280,7 +285,7 @@ class MainScreen(Screen[None]):
 
     def action_anomalies(self) -> None:
         """Find the anomalies of the plotted runs' metrics, then list them."""
-        series = panes.anomaly_series(self.catalog, self._ids())
+        series = panes.anomaly_series(self.catalog, self.plotted_ids())
         self._thread(
             partial(jobs.anomalies, series, self.view.metric, self.post_message), "anomalies"
         )
@@ -303,7 +308,7 @@ class MainScreen(Screen[None]):
         text, ok = export_now(
             self.catalog,
             self.view,
-            self._looks(),
+            self.looks(),
             summary,
             current,
             config,
@@ -312,17 +317,17 @@ class MainScreen(Screen[None]):
         )
         self.notify(text, title="export", severity="information" if ok else "error", markup=False)
 
-    def _ids(self) -> list[str]:
+    def plotted_ids(self) -> list[str]:
         """The plotted runs."""
         return panes.plotted(self.view, self.catalog.shown(self.view))
 
-    def _looks(self) -> panes.Looks:
-        return panes.looks(self.catalog, self._ids(), self.slots, self.view, self.no_color)
+    def looks(self) -> panes.Looks:
+        return panes.looks(self.catalog, self.plotted_ids(), self.slots, self.view, self.no_color)
 
     @on(msg.AnalysisReady)
     def _analysed(self, message: msg.AnalysisReady) -> None:
         if self.comparer.accept(message):
-            look = self._looks()
+            look = self.looks()
             self.query_one(CompareTable).show(self.comparer.comparison, look.labels, look.colors)
             self.refresh_panes({"plot"})
 

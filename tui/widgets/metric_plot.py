@@ -48,6 +48,19 @@ class PlotSpec:
     """Trace id -> marker shape drawn instead of braille dots (NO_COLOR: runs differ by shape)."""
 
 
+def _marker_cells(canvas: Canvas, shapes: list[str | None]) -> list[tuple[int, int, int, str]]:
+    """(row, column, colour index, shape) of the markers drawn over the lines: the k-th of n
+    shaped lines owns every column ``c`` with ``c % n == k`` it passes, so every run shows its
+    shape along its whole curve even where later lines cover it."""
+    shaped = [(i, shape) for i, shape in enumerate(shapes) if shape and i < len(canvas.masks)]
+    out = []
+    for rank, (index, shape) in enumerate(shaped):
+        mask = canvas.masks[index].copy()
+        mask[:, [c for c in range(canvas.width) if c % len(shaped) != rank]] = False
+        out += [(int(r), int(c), index, shape) for r, c in np.argwhere(mask)]
+    return out
+
+
 def faint(color: RGB, background: RGB) -> RGB:
     """``color`` mixed 60 % into the background: the raw curve behind a smoothed one."""
     r, g, b = (int(c * 0.4 + k * 0.6) for c, k in zip(color, background, strict=True))
@@ -99,6 +112,14 @@ class MetricPlot(Widget):
         def control(self) -> MetricPlot:
             """The plot."""
             return self.plot
+
+    class Resized(Message):
+        """The plot's size changed: its traces are downsampled for the old width."""
+
+    def on_resize(self) -> None:
+        """Ask for traces that fit the new width (the main plot only; tiles are the grid's)."""
+        if self.can_focus:
+            self.post_message(self.Resized())
 
     def action_cursor(self, direction: int) -> None:
         """Ask the screen to move the cursor."""
@@ -237,20 +258,21 @@ class MetricPlot(Widget):
         styles = [Style(color=f"rgb({r},{g},{b})") for r, g, b in canvas.colors]
         ink, axis = self._inks()
         out = []
-        for row, chars in enumerate(canvas.chars()):
+        rows = canvas.chars()
+        colors_grid = canvas.color.copy()
+        for row, col, index, shape in _marker_cells(canvas, shapes):
+            rows[row] = rows[row][:col] + shape + rows[row][col + 1 :]
+            colors_grid[row, col] = index
+        for row, chars in enumerate(rows):
             label = labels.get(row) or ""
             line: Line = [(" " * (gutter - 1 - len(label)), None), (label, ink)]
             line.append(("┤" if label else "│", axis))
-            colors = canvas.color[row].tolist()
+            colors = colors_grid[row].tolist()
             start = 0
             for col in range(1, canvas.width + 1):
                 if col == canvas.width or colors[col] != colors[start]:
                     run = chars[start:col]
-                    index = colors[start]
-                    style = styles[index] if index >= 0 else None
-                    shape = shapes[index] if 0 <= index < len(shapes) else None
-                    if shape:
-                        run = "".join(" " if c == " " else shape for c in run)
+                    style = styles[colors[start]] if colors[start] >= 0 else None
                     if cursor_col is not None and start <= cursor_col < col and style is None:
                         k = cursor_col - start
                         line += [(run[:k], None), ("│", axis), (run[k + 1 :], None)]

@@ -39,6 +39,8 @@ OPTIONAL = ("step", "updated", "format", "group")
 HEADERS = {"mark": "", "name": "run", "status": "st", "last": "last", "best": "best",
            "step": "step", "updated": "upd", "format": "format", "group": "group"}  # fmt: skip
 MIN_NAME = 14
+MAX_NAME = 44
+"""Optional columns are added while names keep their full width up to this many cells."""
 NUMBER_DIGITS = 4
 
 
@@ -159,10 +161,12 @@ class RunTable(DataTable[Text]):
         if not any(c["group"].plain for c in cells):
             widths["group"] = 0
         room = max(self.size.width, 40) - 2  # scrollbar
+        longest = max((c["name"].cell_len + 2 for c in cells), default=0)
+        want = max(MIN_NAME + 6, min(longest, MAX_NAME))  # names first, then more columns
         keys = list(ALWAYS)
         for optional in OPTIONAL:
             used = sum(widths[k] for k in keys if k != "name") + widths[optional]
-            if widths[optional] and room - used >= MIN_NAME + 6:
+            if widths[optional] and room - used >= want:
                 keys.append(optional)
         used = sum(widths[k] for k in keys if k != "name")
         widths["name"] = max(MIN_NAME, room - used)

@@ -25,6 +25,8 @@ COLUMNS = (
 """(summary column, header) in display order; ``vs_base`` is computed here."""
 STEP_COLUMNS = {"min_step", "max_step", "count", "nan_count"}
 MIN_LABEL = 16
+MAX_LABEL = 40
+"""The run column shows names up to this long in full; the table scrolls sideways instead."""
 
 
 class StatsTable(DataTable[Text]):
@@ -39,6 +41,7 @@ class StatsTable(DataTable[Text]):
         self.widths: list[int] = []
         """Width of each column at the last fill (tests read it)."""
         self._shown: tuple[object, ...] = ()
+        self._args: tuple[dict[str, str], dict[str, RGB], str | None] = ({}, {}, None)
 
     def on_mount(self) -> None:
         """Headers before any summary."""
@@ -52,7 +55,7 @@ class StatsTable(DataTable[Text]):
         key = (id(summary), tuple(labels.items()), tuple(colors.items()), baseline, self.size)
         if key == self._shown:
             return
-        self._shown, self.summary = key, summary
+        self._shown, self.summary, self._args = key, summary, (labels, colors, baseline)
         rows = {r["run"]: r for r in summary.iter_rows(named=True)} if summary.height else {}
         base = rows.get(baseline) if baseline else None
         shown = [(run_id, label) for run_id, label in labels.items() if run_id in rows]
@@ -61,7 +64,8 @@ class StatsTable(DataTable[Text]):
             max([len(h), *(c[i].cell_len for c in cells)]) + 1
             for i, (_, h) in enumerate(COLUMNS[1:])
         ]
-        name = max(MIN_LABEL, self.size.width - sum(self.widths) - 2)
+        longest = min(MAX_LABEL, max((len(label) + 1 for _, label in shown), default=0))
+        name = max(MIN_LABEL, longest, self.size.width - sum(self.widths) - 2)
         self.widths.insert(0, name)
         self.clear(columns=True)
         for (key_, header), width in zip(COLUMNS, self.widths, strict=True):
@@ -69,6 +73,11 @@ class StatsTable(DataTable[Text]):
         for (run_id, label), row_cells in zip(shown, cells, strict=True):
             label_text = Text(shorten(label, name - 1), style=rgb_style(colors.get(run_id)))
             self.add_row(label_text, *row_cells, key=run_id)
+
+    def on_resize(self) -> None:
+        """Re-fit the run column to the new width."""
+        if self._shown:
+            self.show(self.summary, *self._args)
 
     @staticmethod
     def _cells(row: dict[str, Any], base: dict[str, Any] | None) -> list[Text]:
