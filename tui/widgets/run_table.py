@@ -39,6 +39,8 @@ OPTIONAL = ("step", "updated", "format", "group")
 HEADERS = {"mark": "", "name": "run", "status": "st", "last": "last", "best": "best",
            "step": "step", "updated": "upd", "format": "format", "group": "group"}  # fmt: skip
 MIN_NAME = 14
+MAX_GROUP = 24
+"""Group headings are cut to this many cells."""
 MAX_NAME = 44
 """Optional columns are added while names keep their full width up to this many cells."""
 NUMBER_DIGITS = 4
@@ -158,15 +160,15 @@ class RunTable(DataTable[Text]):
             if k != "name"
         }
         widths["mark"] = 2
-        if not any(c["group"].plain for c in cells):
-            widths["group"] = 0
+        grouped = any(c["group"].plain for c in cells)
+        widths["group"] = min(widths["group"], MAX_GROUP) if grouped else 0
         room = max(self.size.width, 40) - 2  # scrollbar
         longest = max((c["name"].cell_len + 2 for c in cells), default=0)
         want = max(MIN_NAME + 6, min(longest, MAX_NAME))  # names first, then more columns
-        keys = list(ALWAYS)
+        keys = [*ALWAYS, *(["group"] if grouped else [])]
         for optional in OPTIONAL:
             used = sum(widths[k] for k in keys if k != "name") + widths[optional]
-            if widths[optional] and room - used >= want:
+            if optional not in keys and widths[optional] and room - used >= want:
                 keys.append(optional)
         used = sum(widths[k] for k in keys if k != "name")
         widths["name"] = max(MIN_NAME, room - used)
@@ -209,7 +211,7 @@ class RunTable(DataTable[Text]):
         return {
             "mark": self._mark(row),
             "name": Text(entry.name),
-            "group": Text(row.group, style="bold"),
+            "group": Text(shorten(row.group, MAX_GROUP - 1), style="bold"),
             "format": Text(entry.format, style=self._style("run-table--dim")),
             "status": Text(word, style=style),
             "last": Text(fmt_value(row.last, NUMBER_DIGITS), justify="right"),
