@@ -118,31 +118,38 @@ _PREFERENCES = (
     re.compile(r"reward|return", re.I),
 )
 """Metric kinds the first view prefers, best first."""
+_BOOKKEEPING = re.compile(r"(^|[/_.])(lr|learning_rate|time|fps|step|global_step)([/_.]|$)", re.I)
+"""Metrics that describe the run rather than its progress: never the first one shown."""
 
 
 def first_metric(metrics_by_run: Sequence[set[str]]) -> str | None:
-    """The metric to show first: one most of the runs have, preferring validation/eval loss,
-    then train loss, any loss, then reward/return; else the most common metric."""
+    """The metric to show first: of the kinds validation/eval loss, train loss, any loss,
+    reward/return (in that order), the first kind that at least half as many runs log as the
+    most logged metric does, and of it the metric most runs log; else the most logged metric.
+    Axis-like metrics (epoch, tokens, learning rate, time) come last."""
     counts: dict[str, int] = {}
     for metrics in metrics_by_run:
         for metric in metrics:
             counts[metric] = counts.get(metric, 0) + 1
-    if not counts:
+    axes = set(axis_metrics(list(counts)))
+    plain = {m: n for m, n in counts.items() if m not in axes and not _BOOKKEEPING.search(m)}
+    candidates = plain or counts
+    if not candidates:
         return None
-    most = max(counts.values())
-    half = len(metrics_by_run) / 2
-    common = sorted(m for m, n in counts.items() if n >= half) or [
-        m for m, n in sorted(counts.items()) if n == most
-    ]
+    top = max(candidates.values())
+    ranked = sorted(candidates, key=lambda m: (-candidates[m], len(m), m))
     for pattern in _PREFERENCES:
-        found = [m for m in common if pattern.search(m)]
-        if found:
-            return max(found, key=lambda m: (counts[m], -len(m)))
-    return max(sorted(counts), key=lambda m: counts[m])
+        found = [m for m in ranked if pattern.search(m)]
+        if found and candidates[found[0]] * 2 >= top:
+            return found[0]
+    return ranked[0]
 
 
 def axis_metrics(metrics: Sequence[str]) -> list[str]:
     """Logged metrics that make sense as an x axis (epoch, tokens, samples, time, episodes)."""
-    pattern = re.compile(r"(^|[/_.])(epoch|tokens?|samples?|examples?|episodes?|time.?steps?|"
-                         r"total_timesteps|images?|seen)([/_.]|$)", re.I)  # fmt: skip
+    pattern = re.compile(
+        r"(^|[/_.])(epoch|tokens?|samples?|examples?|episodes?|time.?steps?|total_timesteps|"
+        r"images?|seen|iterations?)([/_.]|$)",
+        re.I,
+    )
     return [m for m in metrics if pattern.search(m)]

@@ -104,7 +104,8 @@ class MainScreen(Screen[None]):
     @on(msg.RunsLoaded)
     def _loaded(self, message: msg.RunsLoaded) -> None:
         self.catalog.add(message.runs)
-        shown = [e.id for e in self.catalog.shown(self.view) if e.loaded and not e.error]
+        entries = self.catalog.shown(self.view)
+        shown = [e.id for e in entries if e.loaded and self.catalog.store.run_metrics(e.id)]
         metric = self.catalog.first_metric(shown[:FIRST_SELECTED])
         self.set_reactive(MainScreen.view, st.first_view(self.view, shown, metric, FIRST_SELECTED))
         self.refresh_panes(set(st.PANE_INPUTS))
@@ -256,7 +257,8 @@ class MainScreen(Screen[None]):
         """Pick what to group the run list by: its parent folder or any param."""
         options = ["none", "parent", *self.catalog.param_keys()]
         current, hint = self.view.group_by or "none", "group runs by (parent folder, param)"
-        self.app.push_screen(Picker(options, current, hint), self._group_picked)
+        picker = Picker(options, current, hint, grouped=False)
+        self.app.push_screen(picker, self._group_picked)
 
     def _group_picked(self, key: str | None) -> None:
         if key:

@@ -54,9 +54,11 @@ class Picker(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, metrics: list[str], current: str | None, placeholder: str = "filter metrics (regex)"
-    ) -> None:
+        self, metrics: list[str], current: str | None,
+        placeholder: str = "filter metrics (regex)", grouped: bool = True,
+    ) -> None:  # fmt: skip
         super().__init__()
+        self.grouped = grouped
         self.metrics = metrics
         self.current = current
         self.placeholder = placeholder
@@ -80,8 +82,10 @@ class Picker(ModalScreen[str | None]):
         shown = matching(self.metrics, text)
         options = self.query_one(OptionList)
         options.clear_options()
-        for header, names in groups(shown):
-            options.add_option(Option(Text(printable(header), style="bold dim"), disabled=True))
+        for header, names in groups(shown) if self.grouped else [("", shown)]:
+            if header:
+                label = Text(printable(header), style="bold dim")
+                options.add_option(Option(label, disabled=True))
             for name in names:
                 label = Text("  " + printable(name), style="bold" if name == self.current else "")
                 options.add_option(Option(label, id=name))

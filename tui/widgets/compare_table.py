@@ -75,8 +75,13 @@ def _table(
     """A compact Rich table of the columns ``keep``; ``styles`` colours each row's name, cut
     to ``name`` characters."""
     table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
-    for i in keep:
-        table.add_column(headers[i], justify="left" if i == 0 else "right", no_wrap=True)
+    for i in keep:  # never narrower than the cells: the pane scrolls sideways instead
+        widest = max(
+            [len(headers[i]), *(min(len(r[i]), name) if i == 0 else len(r[i]) for r in rows)]
+        )
+        table.add_column(
+            headers[i], justify="left" if i == 0 else "right", no_wrap=True, min_width=widest
+        )
     for row, style in zip(rows, styles, strict=True):
         cells = [row[i] for i in keep]
         table.add_row(Text(shorten(cells[0], name), style=style), *(Text(c) for c in cells[1:]))

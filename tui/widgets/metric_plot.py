@@ -242,7 +242,11 @@ class MetricPlot(Widget):
     @staticmethod
     def _yticks(ylim: tuple[float, float], rows: int, log_y: bool) -> list[tuple[float, str]]:
         """(position, label) of the y ticks, about one every 3 rows."""
-        ticks = nice_ticks(ylim[0], ylim[1], max(3, rows // 3))
+        ticks: list[float] = []
+        for count in range(max(3, rows // 3), max(4, rows // 2 + 1)):
+            ticks = nice_ticks(ylim[0], ylim[1], count)
+            if len(ticks) >= 2:
+                break
         if len(ticks) < 2:  # a range too odd for round ticks: label both ends
             ticks = [ylim[0], ylim[1]]
         labels = number_labels([10**t if log_y else t for t in ticks])
