@@ -79,7 +79,7 @@ def plot_spec(catalog: Catalog, view: View, ids: list[str], look: Looks, width: 
     return PlotSpec(
         traces=plotdata.traces(views, view, max(width, 10), catalog.store),
         colors=look.colors, labels=look.labels, x_axis=view.x_axis, log_y=view.log_y,
-        xlim=view.x_range, ylim=plotdata.y_limits(views, view),
+        xlim=view.x_range, ylim=plotdata.y_limits(views, view, catalog.store),
         cursor=None if small else view.cursor, title=printable(view.metric or "") if small else "",
         empty=empty, markers=look.markers if look.no_color else {},
     )  # fmt: skip

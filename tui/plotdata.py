@@ -85,9 +85,24 @@ def visible(store: SeriesStore, run_id: str, opts: View) -> Visible | None:
 
 
 def compute(store: SeriesStore, run_ids: list[str], opts: View) -> list[Visible]:
-    """:func:`visible` for each run that has something to show, in ``run_ids`` order."""
-    out = [visible(store, run_id, opts) for run_id in run_ids]
-    return [v for v in out if v is not None]
+    """:func:`visible` for each run that has something to show, in ``run_ids`` order
+    (memoised: plot, readout, stats and compare all ask for the same view)."""
+    weight = opts.weight if opts.smoothing != "off" else None
+    key = (
+        "visible",
+        tuple(run_ids),
+        opts.metric,
+        opts.x_axis,
+        opts.x_range,
+        opts.smoothing,
+        weight,
+    )
+
+    def build() -> list[Visible]:
+        out = [visible(store, run_id, opts) for run_id in run_ids]
+        return [v for v in out if v is not None]
+
+    return store.memo(key, build)
 
 
 def _plottable(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -128,18 +143,31 @@ def traces(
     return out
 
 
-def y_limits(views: list[Visible], opts: View) -> tuple[float, float] | None:
-    """The y range to show when outliers are ignored (a percentile span plus a margin)."""
+def y_limits(
+    views: list[Visible], opts: View, store: SeriesStore | None = None
+) -> tuple[float, float] | None:
+    """The y range to show when outliers are ignored (a percentile span plus a margin);
+    memoised in ``store`` when given."""
     if not opts.ignore_outliers:
         return None
+    if store is None:
+        return _y_limits(views, opts.log_y)
+    weight = opts.weight if opts.smoothing != "off" else None
+    key = ("ylim", tuple(v.run_id for v in views), opts.metric, opts.x_axis, opts.x_range,
+           opts.smoothing, weight, opts.log_y)  # fmt: skip
+    return store.memo(key, lambda: _y_limits(views, opts.log_y))
+
+
+def _y_limits(views: list[Visible], log_y: bool) -> tuple[float, float] | None:
+    """The 2nd-98th percentile span of the visible values, with a margin."""
     ys = [v.y[np.isfinite(v.y)] for v in views]
-    if opts.log_y:
+    if log_y:
         ys = [y[y > 0] for y in ys]
     values = np.concatenate(ys) if ys else np.empty(0)
     if values.size < 2:
         return None
     lo, hi = np.percentile(values, OUTLIER_PERCENTILES)
-    if opts.log_y:
+    if log_y:
         return float(lo) / 1.1, float(hi) * 1.1
     margin = 0.05 * (hi - lo) or abs(hi) * 0.05 or 1.0
     return float(lo - margin), float(hi + margin)

@@ -144,11 +144,31 @@ def time_weighted_ema(values: ArrayLike, x: ArrayLike, weight: float) -> Array:
     positive = gaps[gaps > 0]
     unit = float(np.median(positive)) if positive.size else 1.0
     decay = np.concatenate(([w], w ** (np.maximum(gaps, 0.0) / unit)))
-    total = norm = 0.0
-    smoothed = np.empty(decay.size)
-    for i, (d, v) in enumerate(zip(decay.tolist(), y[ok].tolist(), strict=True)):
-        total = d * total + (1.0 - d) * v
-        norm = d * norm + (1.0 - d)
-        smoothed[i] = total / norm
-    out[ok] = smoothed
+    out[ok] = _varying_iir(y[ok], decay)
     return out
+
+
+def _varying_iir(x: Array, decay: Array) -> Array:
+    """s[n] = d[n] s[n-1] + (1 - d[n]) x[n], divided by the same recursion on ones.
+
+    Vectorised by blocks: inside a block s is exp(L) times a cumulative sum scaled by
+    exp(-L), L the block's cumulative log decay, kept below 2 * _MAX_LOG_SCALE so nothing
+    overflows; one step forgets at most exp(-_MAX_LOG_SCALE) (already nothing).
+    """
+    with np.errstate(divide="ignore"):  # a decay that underflowed to 0 forgets everything
+        log_decay = np.maximum(np.log(decay), -_MAX_LOG_SCALE)
+    total = np.cumsum(log_decay)
+    bounds = np.flatnonzero(np.diff(np.floor(-total / _MAX_LOG_SCALE))) + 1
+    num, den = (1.0 - decay) * x, 1.0 - decay
+    smoothed, weights = np.empty_like(x), np.empty_like(x)
+    carry_s = carry_w = 0.0
+    start_total = 0.0
+    for lo, hi in zip(
+        np.concatenate(([0], bounds)), np.concatenate((bounds, [x.size])), strict=True
+    ):
+        local = total[lo:hi] - start_total
+        grow, shrink = np.exp(local), np.exp(-local)
+        smoothed[lo:hi] = grow * (carry_s + np.cumsum(num[lo:hi] * shrink))
+        weights[lo:hi] = grow * (carry_w + np.cumsum(den[lo:hi] * shrink))
+        carry_s, carry_w, start_total = smoothed[hi - 1], weights[hi - 1], total[hi - 1]
+    return smoothed / weights

@@ -132,14 +132,20 @@ class MainScreen(Screen[None]):
             self.query_one(RunsPane).show(rows, self.clock(), v, matched)
         if "plot" in which:
             self.query_one(PlotPane).show(self.catalog, v, ids, look, self.comparer)
+        if {"stats", "compare"} & which:  # after the plot's frame: it never waits for them
+            self.call_after_refresh(self._analyse, which & {"stats", "compare"}, ids, look)
+        current = self.query_one(RunTable).current_run()
+        status = panes.status(self.catalog, v, len(shown), len(ids), current)
+        self.query_one(StatusBar).set_status(status)
+
+    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks) -> None:
+        """Stats (at once when known, else from a worker) and the comparison request."""
+        v = self.view
         if "stats" in which and (summary := self.summaries.get(self.catalog, v, ids)) is not None:
             self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)
         if "compare" in which:
             width = self.query_one(MetricPlot).size.width
             self.comparer.request(analysis_input(self.catalog, v, ids, width))
-        current = self.query_one(RunTable).current_run()
-        status = panes.status(self.catalog, v, len(shown), len(ids), current)
-        self.query_one(StatusBar).set_status(status)
 
     def _layout(self) -> None:
         """Show only the maximised pane (and its row), or every pane."""

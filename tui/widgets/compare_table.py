@@ -84,7 +84,8 @@ def _table(
         )
     for row, style in zip(rows, styles, strict=True):
         cells = [row[i] for i in keep]
-        table.add_row(Text(shorten(cells[0], name), style=style), *(Text(c) for c in cells[1:]))
+        label = Text(shorten(cells[0], name), style=style).append(" ")  # kept when squeezed
+        table.add_row(label, *(Text(c) for c in cells[1:]))
     return table
 
 

@@ -25,6 +25,8 @@ COLUMNS = (
 """(summary column, header) in display order; ``vs_base`` is computed here."""
 STEP_COLUMNS = {"min_step", "max_step", "count", "nan_count"}
 MIN_LABEL = 16
+SHOWN_NUMBERS = 4
+"""Number columns (last, min and its step, max) always in view beside the name."""
 MAX_LABEL = 40
 """The run column shows names up to this long in full; the table scrolls sideways instead."""
 
@@ -65,7 +67,10 @@ class StatsTable(DataTable[Text]):
             for i, (_, h) in enumerate(COLUMNS[1:])
         ]
         longest = min(MAX_LABEL, max((len(label) + 1 for _, label in shown), default=0))
-        name = max(MIN_LABEL, longest, self.size.width - sum(self.widths) - 2)
+        # the name never pushes the first numbers out of sight; beyond them the table scrolls
+        room = self.size.width - 2
+        name = max(MIN_LABEL, min(longest, room - sum(self.widths[:SHOWN_NUMBERS])))
+        name = max(name, room - sum(self.widths))
         self.widths.insert(0, name)
         self.clear(columns=True)
         for (key_, header), width in zip(COLUMNS, self.widths, strict=True):
