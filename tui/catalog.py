@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from curvelens.core.schema import Issue, RunData, RunRef
+from curvelens.tui import state
 from curvelens.tui.runfilter import compile_filter
 from curvelens.tui.runs import RunEntry, Values, entry_of, first_metric, names_of, ordered
 from curvelens.tui.series import Series, SeriesStore
-from curvelens.tui.state import View
+from curvelens.tui.state import FIRST_SELECTED, View
 
 
 class Catalog:
@@ -100,9 +101,13 @@ class Catalog:
         """Sorted metrics of ``run_ids`` (all runs when None)."""
         return self.store.metrics(run_ids)
 
-    def first_metric(self, run_ids: list[str]) -> str | None:
-        """The metric the first view shows for ``run_ids``."""
-        return first_metric([self.store.run_metrics(i) for i in run_ids])
+    def first_view(self, view: View) -> View:
+        """``view`` with the first view's selection and metric (until the user picks): the
+        first runs in display order that logged anything, and the metric most of them have."""
+        ids = [e.id for e in self.shown(view) if e.loaded and self.store.run_metrics(e.id)]
+        first = ids[:FIRST_SELECTED]
+        metric = first_metric([self.store.run_metrics(i) for i in first])
+        return state.first_view(view, ids, metric, FIRST_SELECTED)
 
     def param_keys(self) -> list[str]:
         """Every param key of any run, sorted."""

@@ -1,5 +1,5 @@
-"""What each pane shows, computed from the catalog and the View without any widget: the
-plotted runs, plot specs (single plot or grid page), cursor readings, run rows, the status."""
+"""What each pane shows, computed from the catalog and the View: the plotted runs, plot specs
+(single plot or grid page), cursor readings, run rows, the status, which panes are visible."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from rich.text import Text
+from textual.dom import DOMNode
 
 from curvelens.core.printable import printable
 from curvelens.tui import plotdata
@@ -184,3 +185,20 @@ def jump_to(catalog: Catalog, view: View, found: Found) -> View:
     if not np.isfinite(x):
         return st.jump(view, found.metric, found.step, "step")
     return st.jump(view, found.metric, x, view.x_axis)
+
+
+def pane_of(node: object) -> str | None:
+    """The id of the pane (one of :data:`~curvelens.tui.state.PANES`) holding ``node``."""
+    while node is not None and getattr(node, "id", None) not in st.PANES:
+        node = getattr(node, "parent", None)
+    return getattr(node, "id", None)
+
+
+def show_layout(screen: DOMNode, maximised: str | None) -> None:
+    """Show only the ``maximised`` pane (and its row) of ``screen``, or every pane."""
+    for row, members in (("top", st.PANES[:2]), ("bottom", st.PANES[2:])):
+        screen.query_one(f"#{row}").display = maximised is None or maximised in members
+        screen.query_one(f"#{row}").set_class(maximised in members, "-max")
+    for pane in st.PANES:
+        screen.query_one(f"#{pane}").display = maximised is None or pane == maximised
+        screen.query_one(f"#{pane}").set_class(pane == maximised, "-max")

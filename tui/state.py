@@ -19,6 +19,8 @@ SMOOTHING = ("off", "ema", "time-ema")
 """Smoothing kinds ``s`` cycles: none, TensorBoard's EMA, the time-weighted EMA."""
 PANES = ("runs-pane", "plot-pane", "stats", "compare")
 """Panes that can be maximised."""
+FIRST_SELECTED = 5
+"""Runs selected on first open when nothing was remembered."""
 MAX_PLOTTED = 50
 """``select all`` stops here: more curves are a blur, and each one costs redraw time."""
 CURSOR_STEPS = 60

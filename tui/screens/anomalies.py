@@ -4,6 +4,7 @@ the plotted runs (current metric first); enter jumps the plot cursor to one, esc
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,7 +16,9 @@ from textual.widgets import DataTable, Static
 
 from curvelens.core.naming import shorten
 from curvelens.core.printable import printable
-from curvelens.tui.analysis import Found
+from curvelens.tui.analysis import Found, SeriesMap
+from curvelens.tui.jobs import anomalies
+from curvelens.tui.messages import AnomaliesReady
 from curvelens.tui.text import fmt_step, fmt_value
 
 KIND_STYLES = {"nonfinite": "bold red", "explosion": "red", "grad_blowup": "red"}
@@ -29,20 +32,35 @@ class AnomaliesScreen(ModalScreen[Found | None]):
         Binding("escape,q,A", "close", "close", id="anomalies.close", tooltip="close the list")
     ]
 
-    def __init__(self, found: list[Found], names: Mapping[str, str], metric: str | None) -> None:
+    def __init__(self, series: SeriesMap, names: Mapping[str, str], metric: str | None) -> None:
         super().__init__()
-        self.found = found
+        self.series = series
+        self.found: list[Found] = []
         """The anomalies listed, in row order (tests read it)."""
         self.names = dict(names)
         self.metric = metric
 
     def compose(self) -> ComposeResult:
-        """A title and the table."""
-        count = len(self.found)
-        title = f"{count} anomalies in the plotted runs · enter: go to the step · esc: close"
-        yield Static(title if count else "no anomalies in the plotted runs", id="anomalies-title")
+        """A title and the table, filled when the detectors are done."""
+        yield Static("finding anomalies in the plotted runs…", id="anomalies-title")
         table: DataTable[Text] = DataTable(id="anomalies-table", cursor_type="row")
         table.add_columns("run", "metric", "step", "value", "kind", "score")
+        yield table
+
+    def on_mount(self) -> None:
+        """Run the detectors off the UI thread; focus the table."""
+        work = partial(anomalies, self.series, self.metric, self.post_message)
+        self.run_worker(work, thread=True, exit_on_error=False, description="anomalies")
+        self.query_one(DataTable).focus()
+
+    @on(AnomaliesReady)
+    def _found(self, message: AnomaliesReady) -> None:
+        self.found = message.found
+        count = len(self.found)
+        title = f"{count} anomalies in the plotted runs · enter: go to the step · esc: close"
+        no_title = "no anomalies in the plotted runs"
+        self.query_one("#anomalies-title", Static).update(Text(title if count else no_title))
+        table = self.query_one(DataTable)
         for index, item in enumerate(self.found):
             metric_style = "bold" if item.metric == self.metric else "dim"
             table.add_row(
@@ -54,11 +72,6 @@ class AnomaliesScreen(ModalScreen[Found | None]):
                 Text(fmt_value(item.score), justify="right"),
                 key=str(index),
             )
-        yield table
-
-    def on_mount(self) -> None:
-        """Focus the table."""
-        self.query_one(DataTable).focus()
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -18,6 +18,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input
@@ -37,15 +38,18 @@ from curvelens.tui.screens.picker import Picker
 from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
-from curvelens.tui.widgets.plot_grid import PlotGrid
 from curvelens.tui.widgets.plot_pane import PlotPane
 from curvelens.tui.widgets.run_table import RunTable
 from curvelens.tui.widgets.runs_pane import RunsPane
 from curvelens.tui.widgets.stats_table import StatsTable
 from curvelens.tui.widgets.status_bar import StatusBar
 
-FIRST_SELECTED = 5
-"""Runs selected on first open when nothing was remembered."""
+RUN_REQUESTS: dict[type[Message], Callable[[st.View, str | None], st.View]] = {
+    RunTable.Toggled: st.toggle_select,
+    RunTable.PinToggled: st.toggle_pin,
+    RunTable.BaselineToggled: st.toggle_baseline,
+}
+"""The transition answering each per-run request of the run list."""
 
 
 class MainScreen(Screen[None]):
@@ -104,10 +108,7 @@ class MainScreen(Screen[None]):
     @on(msg.RunsLoaded)
     def _loaded(self, message: msg.RunsLoaded) -> None:
         self.catalog.add(message.runs)
-        entries = self.catalog.shown(self.view)
-        shown = [e.id for e in entries if e.loaded and self.catalog.store.run_metrics(e.id)]
-        metric = self.catalog.first_metric(shown[:FIRST_SELECTED])
-        self.set_reactive(MainScreen.view, st.first_view(self.view, shown, metric, FIRST_SELECTED))
+        self.set_reactive(MainScreen.view, self.catalog.first_view(self.view))
         self.refresh_panes(set(st.PANE_INPUTS))
 
     @on(msg.LoadProgress)
@@ -125,7 +126,7 @@ class MainScreen(Screen[None]):
         self.slots = assign_slots(ids, self.slots)
         look = panes.looks(self.catalog, ids, self.slots, v, self.no_color)
         if "layout" in which:
-            self._layout()
+            panes.show_layout(self, v.maximised)
         if "runs" in which:
             rows = panes.run_rows(self.catalog, v, shown, self.slots)
             matched = bool(shown) or not v.filter or not self.catalog.entries
@@ -147,16 +148,6 @@ class MainScreen(Screen[None]):
             width = self.query_one(MetricPlot).size.width
             self.comparer.request(analysis_input(self.catalog, v, ids, width))
 
-    def _layout(self) -> None:
-        """Show only the maximised pane (and its row), or every pane."""
-        big = self.view.maximised
-        for row, members in (("top", st.PANES[:2]), ("bottom", st.PANES[2:])):
-            self.query_one(f"#{row}").display = big is None or big in members
-            self.query_one(f"#{row}").set_class(big in members, "-max")
-        for pane in st.PANES:
-            self.query_one(f"#{pane}").display = big is None or pane == big
-            self.query_one(f"#{pane}").set_class(pane == big, "-max")
-
     @on(msg.StatsReady)
     def _stats_ready(self, message: msg.StatsReady) -> None:
         if self.summaries.accept(self.catalog, message):
@@ -172,22 +163,11 @@ class MainScreen(Screen[None]):
         self.set_class(event.size.height < 32, "-short")
         self.set_class(event.size.width < 110, "-narrow")
 
-    @on(MetricPlot.Resized)
-    @on(PlotGrid.Resized)
-    def _plot_resized(self) -> None:
-        self.refresh_panes({"plot"})
-
     @on(RunTable.Toggled)
-    def _toggled(self, m: RunTable.Toggled) -> None:
-        self.view = st.toggle_select(self.view, m.run_id)
-
     @on(RunTable.PinToggled)
-    def _pinned(self, m: RunTable.PinToggled) -> None:
-        self.view = st.toggle_pin(self.view, m.run_id)
-
     @on(RunTable.BaselineToggled)
-    def _baseline(self, m: RunTable.BaselineToggled) -> None:
-        self.view = st.toggle_baseline(self.view, m.run_id)
+    def _run_request(self, m: RunTable.Toggled) -> None:
+        self.view = RUN_REQUESTS[type(m)](self.view, m.run_id)
 
     @on(RunTable.SortClicked)
     def _sort_clicked(self, m: RunTable.SortClicked) -> None:
@@ -212,10 +192,6 @@ class MainScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.view = st.set_filter(self.view, event.value)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(RunsPane).show_filter(self.view.filter)
-
     def action_filter(self) -> None:
         """Show and focus the filter box."""
         self.query_one(RunsPane).show_filter(self.view.filter, focus=True)
@@ -227,13 +203,7 @@ class MainScreen(Screen[None]):
 
     def action_maximise(self) -> None:
         """Maximise the pane holding the focus (again to restore)."""
-        self.view = st.maximise(self.view, self._focused_pane())
-
-    def _focused_pane(self) -> str | None:
-        node = self.focused
-        while node is not None and node.id not in st.PANES:
-            node = node.parent  # type: ignore[assignment]
-        return node.id if node is not None else None
+        self.view = st.maximise(self.view, panes.pane_of(self.focused))
 
     def action_apply(self, name: str) -> None:
         """Apply the named transition (keys without an argument), see ``state.NAMED``."""
@@ -263,16 +233,11 @@ class MainScreen(Screen[None]):
         """Pick what to group the run list by: its parent folder or any param."""
         options = ["none", "parent", *self.catalog.param_keys()]
         current, hint = self.view.group_by or "none", "group runs by (parent folder, param)"
-        picker = Picker(options, current, hint, grouped=False)
-        self.app.push_screen(picker, self._group_picked)
+        self.app.push_screen(Picker(options, current, hint, grouped=False), self.set_group)
 
-    def _group_picked(self, key: str | None) -> None:
-        if key:
-            self.set_group(key)
-
-    def set_group(self, key: str) -> None:
-        """Group the run list by ``key`` (``none`` lists runs flat)."""
-        self.view = st.group_by(self.view, None if key == "none" else key)
+    def set_group(self, key: str | None) -> None:
+        """Group the run list by ``key`` (``none`` lists runs flat; None keeps the view)."""
+        self.view = st.group_by(self.view, None if key == "none" else key) if key else self.view
 
     def action_weight(self, delta: int) -> None:
         """Smoothing weight up or down."""
@@ -292,36 +257,22 @@ class MainScreen(Screen[None]):
         self.view = st.pan(self.view, direction, self.full_extent())
 
     def action_anomalies(self) -> None:
-        """Find the anomalies of the plotted runs' metrics, then list them."""
+        """List the anomalies of the plotted runs' metrics (found by the list's worker)."""
         series = panes.anomaly_series(self.catalog, self.plotted_ids())
-        self._thread(
-            partial(jobs.anomalies, series, self.view.metric, self.post_message), "anomalies"
-        )
-
-    @on(msg.AnomaliesReady)
-    def _anomalies(self, message: msg.AnomaliesReady) -> None:
         names = {i: e.name for i, e in self.catalog.entries.items()}
-        screen = AnomaliesScreen(message.found, names, self.view.metric)
-        self.app.push_screen(screen, lambda found: self._jump(found) if found else None)
+        self.app.push_screen(AnomaliesScreen(series, names, self.view.metric), self._jump)
 
-    def _jump(self, found: Found) -> None:
-        self.view = panes.jump_to(self.catalog, self.view, found)
+    def _jump(self, found: Found | None) -> None:
+        self.view = panes.jump_to(self.catalog, self.view, found) if found else self.view
 
     def action_export(self) -> None:
         """Write the view's stats and comparison to a Markdown file."""
         from curvelens.tui.export import export_now
 
-        summary, config = self.query_one(StatsTable).summary, getattr(self.app, "config", None)
-        current = self.comparer.current()
+        parts = (self.query_one(StatsTable).summary, self.comparer.current())
+        config = getattr(self.app, "config", None)
         text, ok = export_now(
-            self.catalog,
-            self.view,
-            self.looks(),
-            summary,
-            current,
-            config,
-            self.clock(),
-            self.paths,
+            self.catalog, self.view, self.looks(), *parts, config, self.clock(), self.paths
         )
         self.notify(text, title="export", severity="information" if ok else "error", markup=False)
 
@@ -330,6 +281,7 @@ class MainScreen(Screen[None]):
         return panes.plotted(self.view, self.catalog.shown(self.view))
 
     def looks(self) -> panes.Looks:
+        """Colour, marker and label of the plotted runs."""
         return panes.looks(self.catalog, self.plotted_ids(), self.slots, self.view, self.no_color)
 
     @on(msg.AnalysisReady)

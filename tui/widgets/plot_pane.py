@@ -4,8 +4,10 @@ them, drawn from the catalog and the View (the screen says when)."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import ContentSwitcher
 
 from curvelens.core.printable import printable
@@ -19,7 +21,19 @@ from curvelens.tui.widgets.readout import Readout, readout_text
 
 
 class PlotPane(Vertical):
-    """Plot (or grid) over the readout; its title names the metric (or the grid page)."""
+    """Plot (or grid) over the readout; its title names the metric (or the grid page). On a
+    resize of the plot or the grid it draws again what it was last asked to show."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._last: tuple[Catalog, View, list[str], panes.Looks, Comparer] | None = None
+
+    @on(MetricPlot.Resized)
+    @on(PlotGrid.Resized)
+    def _resized(self, event: Message) -> None:
+        event.stop()
+        if self._last is not None:
+            self.show(*self._last)
 
     def compose(self) -> ComposeResult:
         """The switcher between plot and grid, then the readout."""
@@ -31,6 +45,7 @@ class PlotPane(Vertical):
     def show(self, catalog: Catalog, view: View, ids: list[str], look: panes.Looks,
              comparer: Comparer) -> None:  # fmt: skip
         """Draw ``ids`` as ``view`` says, with the comparison's overlays."""
+        self._last = (catalog, view, ids, look, comparer)
         plot, readout = self.query_one(MetricPlot), self.query_one(Readout)
         self.query_one(ContentSwitcher).current = "grid" if view.grid else "plot"
         if view.grid:

@@ -4,6 +4,7 @@ sort, the grouping and when no run matches the filter."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input
@@ -26,6 +27,11 @@ class RunsPane(Vertical):
         """The filter box, then the table."""
         yield Input(placeholder=PLACEHOLDER, id="filter")
         yield RunTable(id="runs", no_color=self.no_color)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter box: back to the run list (the box stays while it filters)."""
+        self.show_filter(event.value)
 
     def show_filter(self, text: str, focus: bool = False) -> None:
         """Put ``text`` in the filter box, shown when set (or to type in)."""
