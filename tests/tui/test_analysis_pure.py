@@ -89,6 +89,25 @@ def test_export_dir_avoids_run_folders(tmp_path: Path, monkeypatch: pytest.Monke
     assert export_dir(str(run), [run], fallback) == fallback
 
 
+def test_export_never_goes_into_a_root_being_browsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curvelens.tui.catalog import Catalog
+    from curvelens.tui.export import export_now
+    from curvelens.tui.panes import Looks
+    from curvelens.tui.state import View
+
+    root = tmp_path / "experiments"
+    root.mkdir()
+    monkeypatch.chdir(root)  # started from inside the root: exports go to the state dir
+    text, ok = export_now(
+        Catalog(), View(metric="loss"), Looks({}, {}, {}), pl.DataFrame(), None, None, 0.0,
+        [str(root)],
+    )  # fmt: skip
+    assert ok and not list(root.iterdir())
+    assert str(tmp_path / "state") in text
+
+
 def test_markdown_names_the_runs_and_metric() -> None:
     summary = pl.DataFrame({"run": ["a"], "count": [3], "last": [1.5], "mean": [float("nan")]})
     view = ExportView("loss", {"a": "run-a"}, None, "step", "full", "off", summary, None)

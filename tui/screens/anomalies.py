@@ -19,7 +19,7 @@ from curvelens.core.printable import printable
 from curvelens.tui.analysis import Found, SeriesMap
 from curvelens.tui.jobs import anomalies
 from curvelens.tui.messages import AnomaliesReady
-from curvelens.tui.text import fmt_step, fmt_value
+from curvelens.tui.text import fmt_step, fmt_value, plain
 
 KIND_STYLES = {"nonfinite": "bold red", "explosion": "red", "grad_blowup": "red"}
 """Style of the kind cell; spikes and drops stay plain."""
@@ -65,7 +65,7 @@ class AnomaliesScreen(ModalScreen[Found | None]):
             metric_style = "bold" if item.metric == self.metric else "dim"
             table.add_row(
                 Text(shorten(self.names.get(item.run_id, printable(item.run_id)), 34)),
-                Text(printable(item.metric), style=metric_style),
+                plain(item.metric, metric_style),
                 Text(fmt_step(item.step), justify="right"),
                 Text(fmt_value(item.value), justify="right"),
                 Text(item.kind, style=KIND_STYLES.get(item.kind, "")),

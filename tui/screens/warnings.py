@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from curvelens.core.printable import printable
 from curvelens.core.schema import Issue
+from curvelens.tui.text import plain
 
 
 class WarningsScreen(ModalScreen[None]):
@@ -35,10 +35,10 @@ class WarningsScreen(ModalScreen[None]):
         for run, issue in self.issues:
             line = "" if issue.line is None else str(issue.line)
             table.add_row(
-                Text(printable(str(run))),
-                Text(printable(issue.message)),
+                plain(run),
+                plain(issue.message),
                 Text(line, justify="right"),
-                Text(printable(str(issue.path))),
+                plain(issue.path),
             )
         yield table
 
