@@ -38,6 +38,9 @@ async def test_wide_terminal_shows_full_names(app: CurvelensApp) -> None:
         stats = app.main.query_one(StatsTable)
         first = stats.get_cell_at((0, 0)).plain
         assert first in names
+        for index, column in enumerate(stats.columns.values()):  # `n = 2000` is never `2`
+            widest = max(stats.get_cell_at((r, index)).cell_len for r in range(stats.row_count))
+            assert column.get_render_width(stats) >= widest + 1
 
 
 async def test_80_columns_keep_status_last_best_and_the_seed(app: CurvelensApp) -> None:
@@ -48,7 +51,10 @@ async def test_80_columns_keep_status_last_best_and_the_seed(app: CurvelensApp) 
         values = app.main.catalog.values("train_loss")
         for row, cell in zip(table.rows_shown, column_cells(app, "last"), strict=True):
             last = values[row.entry.id][0]
-            assert cell == (f"{last:.4g}" if last == last else "nan")  # never cut
+            assert cell == (f"{last:.4g}" if last == last else "nan")
+        for index, column in enumerate(table.columns.values()):  # every cell fits its column
+            widest = max(table.get_cell_at((r, index)).cell_len for r in range(table.row_count))
+            assert column.get_render_width(table) >= widest + 1, table.keys[index]
         cells = name_cells(app)
         assert all("…" in cell for cell in cells)
         assert [c for c in cells if "seed1" in c] and [c for c in cells if "seed2" in c]
