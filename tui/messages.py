@@ -1,4 +1,5 @@
-"""Messages the thread workers post; they carry core objects to the UI thread."""
+"""Messages the thread workers post; they carry core objects to the UI thread and stop at the
+node that started the worker (nothing above it needs them)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from curvelens.tui.series import Series
 class RunsDiscovered(Message):
     """Discovery finished: the runs about to be loaded and the problems found on the way."""
 
+    bubble = False
+
     runs: tuple[RunRef, ...]
     issues: tuple[Issue, ...]
 
@@ -24,12 +27,16 @@ class RunsDiscovered(Message):
 class RunsLoaded(Message):
     """A batch of runs finished loading, with each run's points split per metric."""
 
+    bubble = False
+
     runs: list[tuple[RunData, dict[str, Series]]]
 
 
 @dataclass
 class LoadProgress(Message):
     """``done`` of ``total`` runs are loaded; newer progress replaces older, unprocessed ones."""
+
+    bubble = False
 
     done: int
     total: int
@@ -43,6 +50,8 @@ class LoadProgress(Message):
 class StatsReady(Message):
     """The summary of the view ``key`` was computed off the UI thread."""
 
+    bubble = False
+
     key: tuple[object, ...]
     summary: pl.DataFrame
 
@@ -51,6 +60,8 @@ class StatsReady(Message):
 class AnalysisReady(Message):
     """The comparison of the view ``key`` (None when it failed)."""
 
+    bubble = False
+
     key: tuple[object, ...]
     comparison: Comparison | None
 
@@ -58,5 +69,7 @@ class AnalysisReady(Message):
 @dataclass
 class AnomaliesReady(Message):
     """The anomalies of the plotted runs; the list opens."""
+
+    bubble = False
 
     found: list[Found]
