@@ -5,6 +5,11 @@ UTF-16/32 logs with a byte-order mark (PowerShell's ``>``) are converted to UTF-
 content that is clearly binary (many control bytes) is refused. Lines holding NUL bytes (a
 crash can leave runs of them) are skipped with an Issue by :func:`drop_nul_lines`. Only
 regular files are read: a named pipe or device named like a log would block or never end.
+
+Confinement: while :func:`confined` is active (loading sets it to the run's folder), a file
+whose real path (after symbolic links) leaves that folder is not read: a link in a run
+folder pointing elsewhere (``hparams.yaml -> /etc/passwd``) gives a ReadError instead. A
+file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its own folder.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -32,12 +38,54 @@ _WIDE_BOMS = (
 )
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
 CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
+_CONFINED: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("confined", default=())
+"""(absolute folder, real folder) pairs reads are confined to; empty: no confinement."""
+
+
+@contextmanager
+def confined(folders: Iterable[Path]) -> Iterator[None]:
+    """Within the block, :func:`open_log` reads only files that really lie in ``folders``
+    (a run that is a single file: its folder)."""
+    pairs = []
+    for folder in folders:
+        lexical = os.path.abspath(folder)
+        if not os.path.isdir(lexical):
+            lexical = os.path.dirname(lexical)
+        pairs.append((lexical, os.path.realpath(lexical)))
+    token = _CONFINED.set(tuple(pairs))
+    try:
+        yield
+    finally:
+        _CONFINED.reset(token)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both absolute, normalised)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def link_escape(path: Path) -> str | None:
+    """The real path of ``path`` when links lead it out of the confined folder, else None."""
+    folders = _CONFINED.get()
+    if not folders:
+        return None
+    lexical = os.path.abspath(path)
+    real = os.path.realpath(lexical)
+    bound = next((r for lex, r in folders if _inside(lexical, lex)), None)
+    if bound is None:
+        bound = os.path.realpath(os.path.dirname(lexical))
+    return None if _inside(real, bound) else real
 
 
 @contextmanager
 def open_log(path: Path) -> Iterator[BinaryIO]:
     """``path`` open for binary reading if it is a regular file; else, or when opening or
     reading fails, a :class:`ReadError` naming the problem. Opening never blocks on a FIFO."""
+    escape = link_escape(path)
+    if escape is not None:
+        raise ReadError(
+            path, f"symbolic link leading out of the run folder (to {escape}), not read"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except OSError as exc:
