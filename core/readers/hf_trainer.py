@@ -166,6 +166,7 @@ class HfTrainerReader(Reader):
         history = state["log_history"]
         lists, issues = history_points(history, state_path)
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(state_path)
         folders = list(
             dict.fromkeys([state_path.parent, path if path.is_dir() else state_path.parent])
         )

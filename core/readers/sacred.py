@@ -115,6 +115,7 @@ class SacredReader(Reader):
             lists, found = metric_points(metrics, path / METRICS)
             issues += found
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(path / METRICS)
         params, config_issues = _config(path)
         info = run if isinstance(run, dict) else {}
         start = utc_seconds(info.get("start_time"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,7 +28,7 @@ from typing import BinaryIO
 from curvelens.core.readers.base import ReadError
 from curvelens.core.schema import Issue
 
-_SNIFF_BYTES = 8192
+SNIFF_BYTES = 8192
 _CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _WIDE_BOMS = (
@@ -36,7 +37,10 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+FILE_BUDGET_S = 60.0
+"""Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
+NUL_EVERYWHERE = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
 CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
 _CONFINED: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("confined", default=())
 """(absolute folder, real folder) pairs reads are confined to; empty: no confinement."""
@@ -114,6 +118,27 @@ def _read_error(path: Path, exc: OSError) -> ReadError:
     return ReadError(path, f"cannot read: {exc.strerror or exc}")
 
 
+class Budget:
+    """The per-file time budget: :meth:`spent` turns True once :data:`FILE_BUDGET_S` seconds
+    have passed since the read started (checked every so many lines, it costs nothing)."""
+
+    def __init__(self, seconds: float = FILE_BUDGET_S) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def spent(self) -> bool:
+        """Whether the budget is used up."""
+        return time.monotonic() > self._end
+
+    def issue(self, path: Path, line: int) -> Issue:
+        """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
+        message = (
+            f"reading stopped after {self.seconds:g} s (the time budget for one file); "
+            "later lines not read"
+        )
+        return Issue(path, message, line)
+
+
 def read_regular(path: Path) -> bytes:
     """All bytes of the regular file ``path`` (binary logs too); ReadError when unreadable."""
     with open_log(path) as handle:
@@ -124,9 +149,9 @@ def read_log_bytes(path: Path) -> bytes:
     """The bytes of a text log as UTF-8 (UTF-16/32 with a byte-order mark are converted);
     :class:`ReadError` naming the problem when it can't be read or is binary."""
     data = read_regular(path)
-    for bom, codec in _WIDE_BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace").encode()
+    codec = wide_codec(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace").encode()
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
@@ -140,8 +165,7 @@ def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
     lines = data.split(b"\n")
     bad = [number for number, line in enumerate(lines, start=1) if b"\x00" in line]
     if all(b"\x00" in line or not line.strip() for line in lines):
-        message = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
-        raise ReadError(path, message)
+        raise ReadError(path, NUL_EVERYWHERE)
     for number in bad:
         lines[number - 1] = b""
     lines_word = "line" if len(bad) == 1 else "lines"
@@ -155,10 +179,15 @@ def cut_line(path: Path, body: bytes) -> Issue:
     return Issue(path, CUT_LINE, body.count(b"\n") + 1)
 
 
+def wide_codec(head: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when ``head`` starts with that byte-order mark, else None."""
+    return next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+
+
 def looks_binary(data: bytes) -> bool:
     """True when more than 5% of the start of ``data`` are control bytes other than NUL
     (random bytes have about 10%; NUL runs in a text log are crash damage, not binary)."""
-    head = data[:_SNIFF_BYTES].replace(b"\x00", b"")
+    head = data[:SNIFF_BYTES].replace(b"\x00", b"")
     if not head:
         return False
     controls = len(head) - len(head.translate(None, _CONTROL))

@@ -178,6 +178,7 @@ class WandbReader(Reader):
         else:
             issues += _lag_issue(path, lists, summary)
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(files[0] if files else path)
         params, config_issues = config_params(path / CONFIG)
         if log.display_name:
             params["wandb.name"] = log.display_name
