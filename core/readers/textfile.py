@@ -39,6 +39,16 @@ _WIDE_BOMS = (
 )
 FILE_BUDGET_S = 60.0
 """Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+_MAGIC_BYTES = (
+    (b"\x1f\x8b", "gzip-compressed, not a text log (decompress it first)"),
+    (b"PK\x03\x04", "a zip archive, not a text log"),
+    (b"SQLite format 3\x00", "an SQLite database, not a text log"),
+    (b"PAR1", "a Parquet file, not a text log"),
+    (b"\x93NUMPY", "a NumPy array file, not a text log"),
+    (b"\x89HDF", "an HDF5 file, not a text log"),
+)
+"""File signatures of things found under log names, and what to call them."""
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
 NUL_EVERYWHERE = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
 CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
@@ -147,14 +157,39 @@ def read_regular(path: Path) -> bytes:
 
 def read_log_bytes(path: Path) -> bytes:
     """The bytes of a text log as UTF-8 (UTF-16/32 with a byte-order mark are converted);
-    :class:`ReadError` naming the problem when it can't be read or is binary."""
+    :class:`ReadError` naming the problem when it can't be read, is binary or is a file of
+    another kind under a log's name (:func:`misnamed`)."""
     data = read_regular(path)
     codec = wide_codec(data)
     if codec is not None:
         return data.decode(codec, errors="replace").encode()
+    what = misnamed(data)
+    if what is not None:
+        raise ReadError(path, what)
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
+
+
+def misnamed(head: bytes) -> str | None:
+    """What a file starting with ``head`` really is when it is a known kind of file that is
+    not a text log (a Git LFS pointer, a pickle, an archive ...), else None."""
+    if head.startswith(_LFS_POINTER):
+        return "a Git LFS pointer, not the log itself (fetch the file with `git lfs pull`)"
+    if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "a Python pickle, not a text log (never unpickled: it could run code)"
+    return next((what for magic, what in _MAGIC_BYTES if head.startswith(magic)), None)
+
+
+def other_separator(data: bytes, sep: str) -> str | None:
+    """The separator a delimited log really uses when its header line holds none of ``sep``
+    but a tab, ``;`` or ``|`` (a TSV named ``.csv``), else None."""
+    header = data[: data.find(b"\n")] if b"\n" in data else data[:SNIFF_BYTES]
+    if sep.encode() in header:
+        return None
+    counts = {other: header.count(other.encode()) for other in ("\t", ";", "|") if other != sep}
+    best = max(counts, key=lambda other: counts[other])
+    return best if counts[best] else None
 
 
 def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
