@@ -16,6 +16,10 @@ ParamValue: TypeAlias = str | int | float | bool | None
 
 MAX_DEPTH = 32
 """Nesting levels of a config that are flattened; deeper parts become one JSON text."""
+MAX_KEYS = 10_000
+"""Flattened keys kept of one config; the rest is cut (a YAML alias bomb of mappings)."""
+TRUNCATED = "curvelens.truncated"
+"""The key that says a config was cut at :data:`MAX_KEYS` keys."""
 MAX_TEXT = 4096
 """Characters kept of a list or over-deep value's JSON text."""
 
@@ -25,11 +29,15 @@ def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, Par
 
     Empty nested mappings produce no key. Keys are converted to ``str``. Never raises on
     hostile content: nesting deeper than :data:`MAX_DEPTH` and values whose JSON text cannot
-    be made (too deep) or is longer than :data:`MAX_TEXT` become a short text instead.
+    be made (too deep) or is longer than :data:`MAX_TEXT` become a short text instead; past
+    :data:`MAX_KEYS` keys the rest is cut and :data:`TRUNCATED` says so.
     """
     flat: dict[str, ParamValue] = {}
     stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [(prefix, iter(config.items()))]
     while stack:  # depth first in mapping order, without recursion
+        if len(flat) >= MAX_KEYS:
+            flat[TRUNCATED] = f"config too large: only its first {MAX_KEYS} keys kept"
+            break
         base, items = stack[-1]
         entry = next(items, None)
         if entry is None:
@@ -46,12 +54,31 @@ def flatten_config(config: Mapping[str, Any], prefix: str = "") -> dict[str, Par
 
 
 def _json_text(value: object) -> str:
-    """The JSON text of a list or nested value, shortened; a placeholder if it is too deep."""
+    """The JSON text of a list or nested value, shortened; a placeholder when it is too deep
+    or too large to write (a YAML alias bomb: a few aliases standing for 9**9 items)."""
+    if _too_large(value):
+        return "<too large to show>"
     try:
         text = json.dumps(value, default=str, sort_keys=True)
     except (RecursionError, ValueError, TypeError):
         return "<nested too deeply to show>"
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _too_large(value: object) -> bool:
+    """Whether ``value`` holds more than :data:`MAX_TEXT` items, counting each reference
+    (an alias repeated) as often as JSON would write it; stops counting at the limit."""
+    stack, seen = [value], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > MAX_TEXT:
+            return True
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            stack.extend(item)
+    return False
 
 
 def format_param(value: ParamValue) -> str | None:
