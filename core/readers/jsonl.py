@@ -43,6 +43,8 @@ LOG_NAME = "metrics.jsonl"
 Record = dict[str, str | None]
 
 
+MAX_LINE_BYTES = 16 * 2**20
+"""A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
 MAX_NESTING = 32
 """Object levels flattened to ``a/b`` columns; a deeper value is kept as its JSON text."""
 
@@ -94,15 +96,20 @@ class _Lines:
     nul_lines: list[int] = field(default_factory=list)
     lines: int = 0
 
-    def add(self, number: int, raw: bytes) -> None:
-        """Take line ``number``; a last line without its newline is pending, never data."""
+    def add(self, number: int, raw: bytes | None) -> None:
+        """Take line ``number`` (None: too long); a last line without its newline is
+        pending, never data."""
         self.lines = number
-        if not raw.endswith(b"\n"):
-            if not blank(raw):
-                self.cut = Issue(self.path, CUT_LINE, number)
+        if raw is None:
+            message = f"line longer than {MAX_LINE_BYTES // 2**20} MiB skipped"
+            self.issues.append(Issue(self.path, message, number))
             return
         if b"\x00" in raw:
             self.nul_lines.append(number)
+            return
+        if not raw.endswith(b"\n"):
+            if not blank(raw):
+                self.cut = Issue(self.path, CUT_LINE, number)
             return
         line = decode(raw)
         if not line.strip():
@@ -124,8 +131,9 @@ class _Lines:
         return Issue(self.path, message, self.nul_lines[0])
 
 
-def _raw_lines(path: Path, handle: BinaryIO) -> Iterator[bytes]:
-    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first)."""
+def _raw_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
+    for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held."""
     head = handle.read(SNIFF_BYTES)
     codec = wide_codec(head)
     if codec is not None:
@@ -134,8 +142,14 @@ def _raw_lines(path: Path, handle: BinaryIO) -> Iterator[bytes]:
         return
     if looks_binary(head):
         raise ReadError(path, "binary content, not a text log")
-    yield from io.BytesIO(head + handle.readline())
-    yield from handle
+    handle.seek(0)  # a regular file (open_log): the sniffed start is read again
+    while line := handle.readline(MAX_LINE_BYTES):
+        if len(line) < MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 def read_lines(path: Path) -> _Lines:
