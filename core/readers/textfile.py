@@ -15,6 +15,7 @@ file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import stat
 import time
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from curvelens.core.readers.base import ReadError
 from curvelens.core.schema import Issue
@@ -39,6 +40,7 @@ _WIDE_BOMS = (
 )
 FILE_BUDGET_S = 60.0
 """Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
+_LONG_INT_DIGITS = 300
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 _MAGIC_BYTES = (
     (b"\x1f\x8b", "gzip-compressed, not a text log (decompress it first)"),
@@ -169,6 +171,26 @@ def read_log_bytes(path: Path) -> bytes:
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
+
+
+def read_json(path: Path) -> Any:
+    """The JSON content of a whole-file JSON log or config; ReadError when unreadable, and
+    ValueError (never RecursionError or OverflowError) when the JSON is invalid or nested
+    too deeply. Integers too long for a float become ``inf`` (they are values, not ids)."""
+    return parse_json(decode(read_log_bytes(path)))
+
+
+def parse_json(text: str) -> Any:
+    """:func:`json.loads` with the guarantees of :func:`read_json`."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _json_int(text: str) -> int | float:
+    """An integer literal: an int, or a float (``inf`` past 1e308) when it is too long."""
+    return int(text) if len(text) < _LONG_INT_DIGITS else float(text)
 
 
 def misnamed(head: bytes) -> str | None:

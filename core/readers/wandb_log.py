@@ -12,13 +12,13 @@ rule) and says where and how many records were lost; a malformed record costs on
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from curvelens.core.readers.protobuf import fields, signed
+from curvelens.core.readers.textfile import parse_json
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
@@ -169,11 +169,6 @@ def _record(payload: bytes, out: WandbLog) -> None:
             )
 
 
-def _json(raw: bytes) -> object:
-    """A history value's JSON; integers too long for a float become ``inf``."""
-    return json.loads(raw, parse_int=lambda text: int(text) if len(text) < 300 else float(text))
-
-
 def _history(payload: bytes) -> dict[str, object]:
     row: dict[str, object] = {}
     step: int | None = None
@@ -191,8 +186,8 @@ def _history(payload: bytes) -> dict[str, object]:
                     raw = sub_value
             name = key or ".".join(parts)
             try:
-                row[name] = _json(raw)
-            except (ValueError, RecursionError):
+                row[name] = parse_json(raw.decode("utf-8", "replace"))
+            except ValueError:
                 continue
         elif number == _HIST_STEP and isinstance(value, bytes):
             step = next((v for n, _, v in fields(value) if n == 1 and isinstance(v, int)), 0)
