@@ -9,14 +9,16 @@ still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Never enter
 folders, ``checkpoints``, virtualenvs (``venv``, any folder holding ``pyvenv.cfg``),
 ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
 ``latest-run``: the sibling is walked under its own name) and the copies a reader names in
-``Reader.aliases``. A symlinked folder whose target lies outside the root is not entered
-(an Issue names it) unless ``follow_links``; other symlinked folders are followed once:
+``Reader.aliases``. A symlink (folder or file run) whose target lies outside the root is not
+followed (an Issue names it) unless ``follow_links``; one to a folder holding the root (``/``,
+a parent) never is; other symlinked folders are followed once:
 every folder is tracked by (device, inode) so loops end. Folders more than
 :data:`MAX_DEPTH` levels below the root are not entered (an Issue names the first one).
 Nothing is ever read or written in the folders, only listed. A log file given directly is
 read at its real path (so a link given on purpose is followed).
 
-Ids: a run's id is its path relative to the root it was found under (posix separators); a
+Ids: a run's id is its path relative to the root it was found under (posix separators, bytes
+of a file name that is not UTF-8 escaped as ``\\xNN``); a
 path given directly that is itself a run (or a log file) gets its own name. Ids that would
 collide across roots get ``#2``, ``#3`` ... appended. Runs come out sorted by id.
 """
@@ -27,9 +29,10 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from curvelens.core.printable import escape_undecodable
 from curvelens.core.readers import READERS, Reader, file_patterns, reader_for_file
 from curvelens.core.readers.textfile import NOT_REGULAR
 from curvelens.core.schema import Issue, RunRef
@@ -85,10 +88,12 @@ def _wanted(ref: RunRef, pattern: str | None, exclude: Sequence[str]) -> bool:
 
 
 def _unique_ids(refs: list[RunRef]) -> list[RunRef]:
-    """Make ids unique by suffixing ``#2``, ``#3`` ... to later duplicates."""
+    """Make ids unique by suffixing ``#2``, ``#3`` ... to later duplicates; undecodable
+    file-name bytes in ids and names are escaped (``\\xff``), the path keeps them."""
     counts: dict[str, int] = {}
     unique: list[RunRef] = []
     for ref in refs:
+        ref = replace(ref, id=escape_undecodable(ref.id), name=escape_undecodable(ref.name))
         counts[ref.id] = counts.get(ref.id, 0) + 1
         if counts[ref.id] == 1:
             unique.append(ref)
@@ -140,7 +145,7 @@ def _walk(root: Path, issues: list[Issue], follow_links: bool) -> Iterator[tuple
     """
     real_root = os.path.realpath(root)
     root_label = os.path.basename(real_root) or str(root)
-    walk = _Walk(None if follow_links else real_root, issues)
+    walk = _Walk(real_root, None if follow_links else real_root, issues)
     stack: list[tuple[str, str, str]] = [(os.fspath(root), "", real_root)]
     while stack:
         folder, rel, real = stack.pop()
@@ -160,7 +165,9 @@ def _walk(root: Path, issues: list[Issue], follow_links: bool) -> Iterator[tuple
                 stack.extend(walk.subfolders(folder, prefix, real, inside, frozenset()))
             continue
         for ref in _file_runs(folder_path, names, prefix):
-            yield ref, os.path.realpath(ref.path)
+            real_file = os.path.realpath(ref.path)
+            if walk.allowed(ref.path, real_file):
+                yield ref, real_file
         skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
         stack.extend(walk.subfolders(folder, prefix, real, entries, skip))
 
@@ -169,6 +176,7 @@ def _walk(root: Path, issues: list[Issue], follow_links: bool) -> Iterator[tuple
 class _Walk:
     """The state of one root's walk: folders seen, the bound links must stay in."""
 
+    real_root: str
     bound: str | None
     """Symlinked folders leading outside this real folder are not entered (None: any)."""
     issues: list[Issue]
@@ -209,10 +217,19 @@ class _Walk:
         target = os.path.realpath(entry.path)
         if os.path.dirname(target) == real_folder and not _skipped(os.path.basename(target)):
             return False  # a sibling, walked under its own name
+        if _within(self.real_root, target):
+            message = f"symbolic link to {target}, which holds the root itself, not followed"
+            self.issues.append(Issue(Path(entry.path), message))
+            return False
+        return self.allowed(Path(entry.path), target)
+
+    def allowed(self, path: Path, target: str) -> bool:
+        """Whether ``path``, whose real path is ``target``, stays within the bound (an Issue
+        naming it when not)."""
         if self.bound is None or _within(target, self.bound):
             return True
         message = f"symbolic link to {target}, outside the root, not followed (--follow-links does)"
-        self.issues.append(Issue(Path(entry.path), message))
+        self.issues.append(Issue(path, message))
         return False
 
 

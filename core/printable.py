@@ -34,6 +34,16 @@ def printable(text: str, keep: str = "") -> str:
     return _replaced(text)
 
 
+def escape_undecodable(text: str) -> str:
+    """``text`` with only its undecodable file-name bytes (lone surrogates) as ``\\xNN``:
+    a valid string for polars, JSON and UTF-8 files, other characters kept."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(_char(ch) if ord(ch) in _SURROGATE_BYTES else ch for ch in text)
+    return text
+
+
 def _replaced(text: str) -> str:
     """``text`` with every Unicode category C* character replaced (surrogates escaped)."""
     return "".join(_char(ch) if unicodedata.category(ch)[0] == "C" else ch for ch in text)
