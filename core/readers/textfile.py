@@ -142,13 +142,13 @@ class Budget:
         """Whether the budget is used up."""
         return time.monotonic() > self._end
 
+    def message(self, later: str = "lines") -> str:
+        """Why reading stopped: the budget, and that ``later`` lines (records) were not read."""
+        return f"reading stopped after {self.seconds:g} s (the time budget for one file); later {later} not read"
+
     def issue(self, path: Path, line: int) -> Issue:
         """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
-        message = (
-            f"reading stopped after {self.seconds:g} s (the time budget for one file); "
-            "later lines not read"
-        )
-        return Issue(path, message, line)
+        return Issue(path, self.message(), line)
 
 
 def read_regular(path: Path) -> bytes:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from curvelens.core.readers.protobuf import fields, signed
-from curvelens.core.readers.textfile import parse_json
+from curvelens.core.readers.textfile import Budget, parse_json
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
@@ -141,9 +141,12 @@ def records(data: bytes, damage: list[str] | None = None) -> Iterator[bytes]:
 def decode_log(data: bytes) -> WandbLog:
     """The history, run name, start time and exit code of a ``.wandb`` file's bytes; each
     malformed record costs only itself (counted in :attr:`WandbLog.damage`)."""
-    out = WandbLog()
+    out, budget = WandbLog(), Budget()
     bad, first_bad = 0, ""
     for number, payload in enumerate(records(data, out.damage), start=1):
+        if number % 4096 == 0 and budget.spent():
+            out.damage.append(f"record {number}: {budget.message('records')}")
+            break
         try:
             _record(payload, out)
         except (ValueError, IndexError, struct.error, RecursionError, OverflowError) as exc:
