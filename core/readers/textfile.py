@@ -144,7 +144,8 @@ class Budget:
 
     def message(self, later: str = "lines") -> str:
         """Why reading stopped: the budget, and that ``later`` lines (records) were not read."""
-        return f"reading stopped after {self.seconds:g} s (the time budget for one file); later {later} not read"
+        budget = f"{self.seconds:g} s (the time budget for one file)"
+        return f"reading stopped after {budget}; later {later} not read"
 
     def issue(self, path: Path, line: int) -> Issue:
         """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
