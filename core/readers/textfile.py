@@ -54,21 +54,21 @@ _MAGIC_BYTES = (
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
 NUL_EVERYWHERE = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
 CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
-_CONFINED: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("confined", default=())
-"""(absolute folder, real folder) pairs reads are confined to; empty: no confinement."""
+_CONFINED: ContextVar[dict[str, str] | None] = ContextVar("confined", default=None)
+"""Absolute folder -> real folder that reads are confined to; empty: no confinement."""
 
 
 @contextmanager
 def confined(folders: Iterable[Path]) -> Iterator[None]:
     """Within the block, :func:`open_log` reads only files that really lie in ``folders``
     (a run that is a single file: its folder)."""
-    pairs = []
+    bounds = {}
     for folder in folders:
         lexical = os.path.abspath(folder)
         if not os.path.isdir(lexical):
             lexical = os.path.dirname(lexical)
-        pairs.append((lexical, os.path.realpath(lexical)))
-    token = _CONFINED.set(tuple(pairs))
+        bounds[lexical] = os.path.realpath(lexical)
+    token = _CONFINED.set(bounds)
     try:
         yield
     finally:
@@ -82,14 +82,15 @@ def _inside(path: str, folder: str) -> bool:
 
 def link_escape(path: Path) -> str | None:
     """The real path of ``path`` when links lead it out of the confined folder, else None."""
-    folders = _CONFINED.get()
-    if not folders:
+    bounds = _CONFINED.get()
+    if not bounds:
         return None
     lexical = os.path.abspath(path)
+    folder = os.path.dirname(lexical)
+    while folder not in bounds and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # the nearest confined folder above the file
+    bound = bounds.get(folder) or os.path.realpath(os.path.dirname(lexical))
     real = os.path.realpath(lexical)
-    bound = next((r for lex, r in folders if _inside(lexical, lex)), None)
-    if bound is None:
-        bound = os.path.realpath(os.path.dirname(lexical))
     return None if _inside(real, bound) else real
 
 
