@@ -220,7 +220,7 @@ async def test_the_app_on_the_corpus(
 
     monkeypatch.setenv("CURVELENS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("CURVELENS_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(corpus.root)  # the export ("e") must not land here
     app = make_app([str(corpus.root)])
     async with app.run_test(size=(140, 45)) as pilot:
         await asyncio.wait_for(app.workers.wait_for_complete(), timeout=300)
@@ -233,6 +233,7 @@ async def test_the_app_on_the_corpus(
         await pilot.pause()
         await pilot.press("q")
     assert snapshot(corpus.root) == before
+    assert list((tmp_path / "state" / "exports").glob("*.md"))
 
 
 def test_output_paths_into_runs_or_roots_are_refused(corpus: Corpus, tmp_path: Path) -> None:
