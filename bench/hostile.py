@@ -84,7 +84,8 @@ def main() -> None:
         run_case(args.root, args.case)
         return
     sys.path.insert(0, str(REPO))
-    from tests.core.adversarial import build_corpus, remove_tree
+    from tests.core.adversarial import build_corpus
+    from tests.core.hostile_fs import remove_tree
 
     with tempfile.TemporaryDirectory(prefix="curvelens-hostile-") as tmp:
         base = Path(tmp) / "corpus"

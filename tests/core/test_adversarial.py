@@ -31,10 +31,9 @@ from tests.core.adversarial import (
     build_corpus,
     csv_text,
     curve,
-    remove_tree,
-    walk_bytes,
     wide_header,
 )
+from tests.core.hostile_fs import remove_tree, walk_bytes
 
 Snapshot = dict[bytes, tuple[object, ...]]
 FORBIDDEN = ("\x1b", "\u202e", "\x07")
