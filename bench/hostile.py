@@ -20,8 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = (
-    ("sparse/csv", "2 GiB sparse metrics.csv"),
-    ("sparse/jsonl", "2 GiB sparse metrics.jsonl"),
+    ("sparse/csv", "{gib:g} GiB sparse metrics.csv"),
+    ("sparse/jsonl", "{gib:g} GiB sparse metrics.jsonl"),
     ("bombs/lightning", "alias bomb in hparams.yaml"),
     ("bombs/wandb/run-20250101_000000-bomb", "alias bomb in W&B config.yaml"),
     ("bombs/dvclive", "alias bomb in DVCLive params.yaml"),
@@ -94,7 +94,7 @@ def main() -> None:
         print(f"{'case':40} {'seconds':>8} {'peak MiB':>9}  message")
         for run_id, what in CASES:
             seconds, peak, said = measure(corpus.root, run_id, args.timeout)
-            print(f"{what:40} {seconds:>8} {peak:>9}  {said}")
+            print(f"{what.format(gib=args.sparse_gib):40} {seconds:>8} {peak:>9}  {said}")
         remove_tree(base)
 
 
