@@ -123,19 +123,24 @@ def records(data: bytes, damage: list[str] | None = None) -> Iterator[bytes]:
         raise ValueError("not a W&B transaction log (bad file header)")
     framing = _Framing(data, damage if damage is not None else [])
     pending: bytearray | None = None
-    skipped = len(framing.damage)
+    skipped, broken, resynced = len(framing.damage), 0, False
     for kind, chunk in framing.chunks():
         if len(framing.damage) != skipped:  # a record cut by the damage is gone
-            pending, skipped = None, len(framing.damage)
-        if kind == _FULL:
-            yield chunk
-        elif kind == _FIRST:
-            pending = bytearray(chunk)
-        elif pending is not None:
+            pending, skipped, resynced = None, len(framing.damage), True
+        if kind in (_FULL, _FIRST):
+            broken += pending is not None  # a record whose last chunk never came
+            pending, resynced = (None if kind == _FULL else bytearray(chunk)), False
+            if kind == _FULL:
+                yield chunk
+        elif pending is None:
+            broken += not resynced  # a continuation without its first chunk
+        else:
             pending += chunk
             if kind == _LAST:
                 yield bytes(pending)
                 pending = None
+    if broken:
+        framing.damage.append(f"{broken} records with missing chunks skipped")
 
 
 def decode_log(data: bytes) -> WandbLog:
