@@ -138,7 +138,7 @@ def check_output_or_exit(output: Path, protected: Sequence[Path], force: bool) -
         raise click.UsageError(printable(str(exc))) from None
 
 
-def protected(paths: Sequence[Path], runs: Sequence[RunData]) -> tuple[Path, ...]:
+def protected_paths(paths: Sequence[Path], runs: Sequence[RunData]) -> tuple[Path, ...]:
     """The folders no output may go into: the given paths and every run's folder."""
     from curvelens.core.outputs import protected_folders
 
@@ -287,7 +287,7 @@ def compare(
     settings = Settings(at_option(at), threshold, consecutive, interpolate)
     runs = load_or_exit(paths, pattern, exclude)
     if output is not None:
-        check_output_or_exit(output, protected(paths, runs), force)
+        check_output_or_exit(output, protected_paths(paths, runs), force)
     grouping = group_or_exit(runs, paths, group_by, no_group)
     if len(grouping.groups) < 2:
         click.echo("warning: only one group of runs: nothing to compare against", err=True)
@@ -295,7 +295,7 @@ def compare(
         grouping.groups, grouping.how, wanted, np.random.default_rng(seed), settings
     )
     writers = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}
-    write_output(writers[fmt](report), output, protected(paths, runs), force)
+    write_output(writers[fmt](report), output, protected_paths(paths, runs), force)
 
 
 @click.command("report")
@@ -327,7 +327,7 @@ def report(
     from curvelens.core.reports.run_report import conflicts, plan_report, write_report
 
     runs = load_or_exit(paths, pattern, exclude)
-    folders = protected(paths, runs)
+    folders = protected_paths(paths, runs)
     check_output_or_exit(output / "README.md", folders, force=True)
     render = services.render_series if services is not None else None
     grouping = group_or_exit(runs, paths, group_by, no_group)
