@@ -164,7 +164,11 @@ def _power(effect: float, n_a: float, n_b: float, alpha: float) -> float:
     df = n_a + n_b - 2
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     ncp = effect * math.sqrt(n_a * n_b / (n_a + n_b))
-    return float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
+    power = float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
+    if math.isfinite(power):
+        return power
+    # scipy's noncentral t fails for large df and ncp, where it is nearly normal
+    return float(stats.norm.sf(crit - ncp) + stats.norm.cdf(-crit - ncp))
 
 
 def power_detectable(n_a: int, n_b: int, power: float = 0.8, alpha: float = 0.05) -> float:

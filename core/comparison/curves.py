@@ -9,9 +9,11 @@ Divergence point, groups (both with 2+ runs at a point): the gap of the group me
 ``c * se`` with ``se = sqrt(sd_a^2/n_a + sd_b^2/n_b)`` over the runs there and ``c`` the
 two-sided 99 % Student-t quantile with the Welch df. Two runs: the gap ``b - a`` is
 smoothed by a trailing mean of the last ``w`` points (``w = max(5, grid/50)``, odd;
-trailing, so the point found is never before the change); its noise is the residual of the
-raw gap around its centred mean (1.4826 x rolling MAD over ``5 w`` points), shrunk by
-``sqrt(w)`` and inflated by ``sqrt((1 + r) / (1 - r))`` for the residual's lag-1
+trailing, so the point found is never before the change); its noise: the gap's
+first differences give its AR(1) coefficient ``r = 1 + 2 corr(d_t, d_t+1)`` (clipped to
+[0, 0.95]) and its point noise ``sigma = 1.4826 x rolling MAD of d (5 w points) /
+sqrt(2 (1 - r))``; the noise of the smoothed gap is ``sigma / sqrt(w)`` inflated by
+``sqrt((1 + r) / (1 - r))`` for the
 autocorrelation ``r``; beyond ``4 x`` that. Either way the gap must keep its sign and stay
 beyond the noise for ``persist`` aligned points in a row; fewer than ``max(10, 2 persist)``
 aligned points (or ``w + persist`` for two runs) gives "not enough aligned steps".
@@ -164,10 +166,13 @@ def run_divergence(
     if steps.size < max(10, 2 * persist, window + persist):
         return _too_few(names, int(steps.size), persist, rule)
     smooth = pl.Series(raw).rolling_mean(window).to_numpy().astype(np.float64)  # trailing
-    resid = raw - _rolling(raw, window, "mean")
-    sigma = 1.4826 * _rolling(np.abs(resid - np.median(resid)), 5 * window, "median")
-    r = float(np.corrcoef(resid[:-1], resid[1:])[0, 1]) if np.std(resid) > 0 else 0.0
+    diffs = np.diff(raw)
+    r = 0.0
+    if diffs.size > 2 and np.std(diffs) > 0:
+        r = 1.0 + 2.0 * float(np.corrcoef(diffs[:-1], diffs[1:])[0, 1])  # AR(1) from diffs
     r = min(max(r if math.isfinite(r) else 0.0, 0.0), 0.95)
+    spread = _rolling(np.abs(diffs - np.median(diffs)), 5 * window, "median")
+    sigma = 1.4826 * np.concatenate(([spread[0]], spread)) / math.sqrt(2.0 * (1.0 - r))
     scale = max(float(np.max(np.abs(a[ok]))), float(np.max(np.abs(b[ok]))))
     noise = Z_TWO_RUNS * sigma / math.sqrt(window) * math.sqrt((1 + r) / (1 - r))
     noise = np.maximum(noise, 1e-12 * scale)
