@@ -1,9 +1,9 @@
 """Which param values belong to one run rather than to its configuration.
 
-A param key is per-run when its values differ in every run that has it (at least 2 runs)
-and either its name says so (:data:`PER_RUN_NAMES`: ids, output paths, hosts, times) or
-every value looks like one of: a timestamp (ISO date, ``YYYYmmdd_HHMMSS``, unix seconds or
-milliseconds), an id (hex of 7+ characters, a UUID), a path (starts with ``/ ./ ../ ~``,
+A param key is per-run when its name says so (:data:`PER_RUN_NAMES`: ids, output paths,
+hosts, times) and its values are not all equal, or when its values differ in every run
+that has it (at least 2 runs) and every value looks like one of: a timestamp (ISO date,
+``YYYYmmdd_HHMMSS``, unix seconds or milliseconds), an id (hex of 7+ characters, a UUID), a path (starts with ``/ ./ ../ ~``,
 a drive or ``scheme://``, or holds 2+ ``/``), a host name (3+ dot-separated labels with a
 letter), or free text (a space and 16+ characters). Seed keys are a different rule
 (:func:`is_seed_key`).
@@ -56,9 +56,11 @@ def per_run_keys(params: Sequence[Mapping[str, object]]) -> list[str]:
     found = []
     for key in keys:
         values = [p[key] for p in params if key in p]
-        if len(values) < 2 or len({str(v) for v in values}) != len(values):
+        distinct = len({str(v) for v in values})
+        if distinct < 2:
             continue
-        short = key.rsplit(".", 1)[-1].lower()
-        if short in PER_RUN_NAMES or all(looks_per_run(v) for v in values):
+        if key.rsplit(".", 1)[-1].lower() in PER_RUN_NAMES:
+            found.append(key)  # named per-run: hosts and dates may repeat
+        elif distinct == len(values) and all(looks_per_run(v) for v in values):
             found.append(key)
     return found

@@ -95,6 +95,19 @@ def _by_params(
     return found, keys, dropped
 
 
+def _differing(
+    members: Sequence[Member], groups: Mapping[str, Sequence[str]], dropped: Sequence[str]
+) -> list[str]:
+    """Param keys (not seed or per-run) whose values differ inside a group."""
+    params = {m.run_id: m.params for m in members}
+    keys = {k for m in members for k in m.params if not is_seed_key(k) and k not in dropped}
+    return sorted(
+        k
+        for k in keys
+        if any(len({str(params[r].get(k)) for r in runs}) > 1 for runs in groups.values())
+    )
+
+
 def _with_reference(grouping: Grouping, reference: str | None) -> Grouping:
     """The same grouping with the group of ``reference`` (a run id) first."""
     first = next((g for g, rs in grouping.groups.items() if reference in rs), None)
@@ -110,10 +123,15 @@ def _auto(members: Sequence[Member]) -> Grouping:
     found, keys, dropped = _by_params(members, names)
     ignored = "seed keys" + (f" and per-run values ({', '.join(dropped)})" if dropped else "")
     how = f"seeds grouped: params equal except {ignored}"
+    if not any(m.params for m in members):
+        how = "seeds grouped by run name without seed/timestamp (no params)"
     if all(len(rs) == 1 for rs in found.values()):
         by_name, name_keys = _by_names(members)
         if any(len(rs) > 1 for rs in by_name.values()):
-            return Grouping(by_name, name_keys, "seeds grouped by run name without seed/timestamp")
+            how = "seeds grouped by run name without seed/timestamp (no two runs share params"
+            differ = _differing(members, by_name, dropped)
+            how += f"; within a group they differ in {', '.join(differ)})" if differ else ")"
+            return Grouping(by_name, name_keys, how)
         how = "not grouped: no two runs share a configuration (params or seed-less name)"
     return Grouping(found, keys, how)
 

@@ -24,7 +24,7 @@ def noisy(rng: np.random.Generator, level: float, ar: float = 0.0) -> np.ndarray
 
 def departed(curve: np.ndarray, start: int, size: float = 0.3) -> np.ndarray:
     """The curve lowered by ``size`` (relative) from step ``start`` on."""
-    return np.where(STEPS >= start, curve * (1.0 - size), curve)
+    return np.where(start <= STEPS, curve * (1.0 - size), curve)
 
 
 @pytest.mark.parametrize(("level", "ar"), [(0.02, 0.0), (0.05, 0.0), (0.03, 0.5)])

@@ -74,7 +74,7 @@ def test_permutation_test_of_the_mean_matches_scipy():
 
 def test_monte_carlo_beyond_the_exact_limit_is_stable_and_close():
     a, b = RNG(5).normal(0, 1, 15), RNG(6).normal(0.7, 1, 15)  # C(30, 15) > MAX_EXACT
-    u, p_u, p_m, exact = inference.permutation_tests(a, b, RNG(1))
+    _, p_u, p_m, exact = inference.permutation_tests(a, b, RNG(1))
     assert not exact
     assert p_u == pytest.approx(stats.mannwhitneyu(b, a).pvalue, abs=0.01)
     assert inference.permutation_tests(a, b, RNG(1))[1:3] == (p_u, p_m)
