@@ -3,10 +3,10 @@
 A param key is per-run when its name says so (:data:`PER_RUN_NAMES`: ids, output paths,
 hosts, times) and its values are not all equal, or when its values differ in every run
 that has it (at least 2 runs) and every value looks like one of: a timestamp (ISO date,
-``YYYYmmdd_HHMMSS``, unix seconds or milliseconds), an id (hex of 7+ characters, a UUID), a path (starts with ``/ ./ ../ ~``,
-a drive or ``scheme://``, or holds 2+ ``/``), a host name (3+ dot-separated labels with a
-letter), or free text (a space and 16+ characters). Seed keys are a different rule
-(:func:`is_seed_key`).
+``YYYYmmdd_HHMMSS``, unix seconds or milliseconds), an id (hex of 7+ characters, a UUID),
+a path (starts with ``/ ./ ../ ~``, a drive or ``scheme://``, or holds 2+ ``/``), a host
+name (3+ dot-separated labels with a letter), or free text (a space and 16+ characters).
+Seed keys are a different rule (:func:`is_seed_key`).
 """
 
 from __future__ import annotations
