@@ -124,7 +124,7 @@ def _aggregate(
     notes = () if small >= 2 else ("intervals need 2+ runs per group on every metric",)
     return Aggregate(
         family, tuple(name for name, _, _ in per), ref, b, iqm_a, iqm_b, diff_ci, prob, prob_ci,
-        resampled.reliable(small), notes,
+        resampled.reliable(small, small), notes,
     )  # fmt: skip
 
 

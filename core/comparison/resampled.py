@@ -21,13 +21,18 @@ from curvelens.core.analysis.bootstrap import (
 Interval = tuple[float, float]
 #: The interval method the comparison uses.
 METHOD = "bca"
-#: Smallest group size at which the measured coverage of ``METHOD`` is at least 90 %.
+#: Smallest group size at which the measured coverage of ``METHOD`` is at least 90 %: for
+#: the two-group statistics (IQM difference, P(improvement)) and for one group's IQM.
 RELIABLE_FROM = 5
+RELIABLE_FROM_ONE = 6
 
 
 def reliable(n_a: int, n_b: int | None = None) -> bool:
-    """Whether intervals at these group sizes have good measured coverage."""
-    return min(n_a, n_b if n_b is not None else n_a) >= RELIABLE_FROM
+    """Whether intervals at these group sizes (one group: ``n_b`` None) have good measured
+    coverage (README METHODS)."""
+    if n_b is None:
+        return n_a >= RELIABLE_FROM_ONE
+    return min(n_a, n_b) >= RELIABLE_FROM
 
 
 def improvement_rows(a: np.ndarray, b: np.ndarray, higher: bool) -> np.ndarray:
