@@ -52,6 +52,8 @@ def _line(
     tested = [p.test for _, p in pairs if p.test is not None]
     survive = sum(t.p_holm is not None and t.p_holm < ALPHA for t in tested)
     seeds = f"{sizes[group]} vs {sizes[ref]} run(s)"
+    if not scored:
+        return f"{group} vs {ref}: no performance metric with values in both ({seeds})"
     where = _steps([m for m, _ in scored])
     head = f"{group} vs {ref}: better on {better} of {len(scored)} performance metrics"
     head += f" at {where} ({seeds})"

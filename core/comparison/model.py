@@ -45,7 +45,8 @@ class RunValue:
     last_step: float | None
     """Step of the last finite value."""
     diverged_step: float | None
-    """First step where the value is NaN/inf, or where it exploded (see ``diverged_reason``)."""
+    """First step from which the value stays NaN/inf, or where it exploded (see
+    ``diverged_reason``)."""
     diverged_reason: str | None
     best: float | None
     best_step: float | None

@@ -56,11 +56,16 @@ class Context:
     options: CompareOptions
 
 
+def _explodes(d: Direction) -> bool:
+    """Whether explosions count as divergence: metrics named lower-is-better (losses)."""
+    return d.source == "name" and not d.higher_is_better
+
+
 def _run_value(
     curve: Curve, group: str, name: str, step: float | None, d: Direction, at: str
 ) -> RunValue:
     """One run's line: compared value, last finite point, divergence, best, mean, std."""
-    diverged, reason = divergence_of(curve, d.higher_is_better)
+    diverged, reason = divergence_of(curve, _explodes(d))
     last_step, last = last_finite(curve)
     finite = curve.values[np.isfinite(curve.values)]
     value: float | None
@@ -169,8 +174,10 @@ def _pair(
     o = ctx.options
     failed = {r.run_id for r in (*a.runs, *b.runs) if r.diverged_step is not None}
     grid = curves.shared_grid([*a.curves, *b.curves], failed)
-    rows_a = np.array([curves.on_grid(c, grid) for c in a.curves]).reshape(-1, grid.size)
-    rows_b = np.array([curves.on_grid(c, grid) for c in b.curves]).reshape(-1, grid.size)
+    rows_a, rows_b = (
+        np.array([curves.on_grid(c, grid) for c in side.curves] or np.empty((0, grid.size)))
+        for side in (a, b)
+    )
     mean_a, mean_b = curves.mean_curve(rows_a), curves.mean_curve(rows_b)
     xa, xb = a.values(), b.values()
     notes: list[str] = []
@@ -231,7 +238,7 @@ def metric_comparison(metric: str, by_run: Mapping[str, Curve], ctx: Context) ->
     pairs_raw = [(c.steps, c.values) for c in all_curves]
     d = direction(metric, pairs_raw, o.higher, o.lower)
     kind = metric_kind(metric, pairs_raw)
-    diverged = {c.run_id for c in all_curves if divergence_of(c, d.higher_is_better)[0] is not None}
+    diverged = {c.run_id for c in all_curves if divergence_of(c, _explodes(d))[0] is not None}
     at, step = _step_for(o.at, all_curves, diverged)
     group_of = {r: g for g, rs in zip(ctx.groups, _ids(ctx), strict=True) for r in rs}
     lines = [_run_value(c, group_of[r], ctx.names[r], step, d, at) for r, c in present]

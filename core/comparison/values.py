@@ -1,10 +1,12 @@
 """Per-run values of one metric: divergence of a run, the compared step, value at a step.
 
-Diverged run (policy): the first step where the value is NaN/inf, or where it explodes: for a
-lower-is-better metric, a value above :data:`EXPLOSION` x the median of the up to
-:data:`WINDOW` preceding finite values (at least 5, median > 0) after which every later
-finite value stays above :data:`STAYS` x that median (it never comes back). A diverged run
-is a failure: it counts in its group's ``diverged`` and is never scored.
+Diverged run (policy): the first step from which the value stays NaN/inf to the end of the
+run (a NaN that finite values follow is an anomaly, not a divergence), or where it
+explodes: for a metric named lower-is-better (a loss, perplexity, error...), a value above
+:data:`EXPLOSION` x the median of the up to :data:`WINDOW` preceding finite values (at
+least 5, median > 0) after which every later finite value, at least :data:`MIN_STAY`
+points, stays above :data:`STAYS` x that median (it never comes back). A diverged run is
+a failure: it counts in its group's ``diverged`` and is never scored.
 
 Compared step: ``common`` = the smallest last finite step over the runs that did not
 diverge; ``best`` = best value up to that step; ``STEP`` = that step; ``last`` = each
@@ -24,6 +26,7 @@ EXPLOSION = 10.0
 STAYS = 3.0
 WINDOW = 50
 MIN_EARLIER = 5
+MIN_STAY = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,14 +38,15 @@ class Curve:
     values: np.ndarray
 
 
-def divergence_of(curve: Curve, higher_is_better: bool) -> tuple[float | None, str | None]:
-    """(step, reason) of the run's divergence by the policy above, or (None, None)."""
+def divergence_of(curve: Curve, explodes: bool) -> tuple[float | None, str | None]:
+    """(step, reason) of the run's divergence by the policy above, or (None, None);
+    ``explodes``: the metric is lower-is-better by name (losses), so explosions count."""
     s, v = curve.steps, curve.values
-    bad = ~np.isfinite(v)
-    first_bad = int(np.argmax(bad)) if bad.any() else v.size
-    reason = "not finite" if bad.any() else None
-    step = float(s[first_bad]) if bad.any() else None
-    if higher_is_better or first_bad < MIN_EARLIER + 1:
+    finite = np.flatnonzero(np.isfinite(v))
+    first_bad = int(finite[-1]) + 1 if finite.size else 0  # the NaN/inf tail starts here
+    step = float(s[first_bad]) if first_bad < v.size else None
+    reason = "not finite from here on" if step is not None else None
+    if not explodes or first_bad < MIN_EARLIER + 1:
         return step, reason
     fv, fs = v[:first_bad], s[:first_bad]
     median = (
@@ -51,6 +55,7 @@ def divergence_of(curve: Curve, higher_is_better: bool) -> tuple[float | None, s
     later_min = np.minimum.accumulate(fv[::-1])[::-1]
     with np.errstate(invalid="ignore"):
         exploded = (median > 0) & (fv > EXPLOSION * median) & (later_min > STAYS * median)
+    exploded[max(0, fv.size - MIN_STAY + 1) :] = False  # too few points to tell it stays
     if exploded.any():
         i = int(np.argmax(exploded))
         return float(fs[i]), f"exploded: {fv[i] / median[i]:.3g}x the running median"

@@ -239,3 +239,21 @@ def test_family_aggregate_pools_normalised_values_like_rliable():
     assert agg.iqm_a == pytest.approx(stats.trim_mean(pooled_a, 0.25))
     assert agg.iqm_b == pytest.approx(stats.trim_mean(pooled_b, 0.25))
     assert agg.prob_improvement == pytest.approx((3 + 3 + 2 + 0.5) / 9)  # b below a, ties 1/2
+
+
+def test_a_nan_that_finite_values_follow_is_not_a_divergence():
+    x = np.arange(40.0)
+    blip = np.where(x == 0, np.nan, 2 - x / 40)  # SB3 logs a NaN first explained_variance
+    tail = np.where(x >= 35, np.nan, 2 - x / 40)
+    c = compare([run("r", {"eval_loss": (x, blip)}), run("s", {"eval_loss": (x, tail)})])
+    assert [r.diverged_step for r in c.metric("eval_loss").runs] == [None, 35]
+    end = np.where(x >= 38, 500.0, 2 - x / 40)  # two exploded points: too few to tell
+    c = compare([run("r", {"train_loss": (x, end)}), run("s", {"train_loss": (x, 2 - x / 40)})])
+    assert c.metric("train_loss").runs[0].diverged_step is None
+
+
+def test_explosions_count_only_for_losses_by_name():
+    x = np.arange(100.0)
+    rising = np.where(x < 60, 0.01, 0.5)  # an unknown metric near 0 that rises and stays
+    c = compare([run("r", {"explained": (x, rising)}), run("s", {"explained": (x, 0 * x)})])
+    assert c.metric("explained").runs[0].diverged_step is None
