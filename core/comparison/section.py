@@ -254,8 +254,6 @@ def metric_comparison(metric: str, by_run: Mapping[str, Curve], ctx: Context) ->
     pairs = tuple(_pair(sides[0], s, metric, d, tested, ctx) for s in sides[1:])
     notes = [f"direction: {'higher' if d.higher_is_better else 'lower'} is better ({d.reason})"]
     notes += _horizon_note(at, step, lines)
-    if diverged:
-        notes.append(f"{len(diverged)} run(s) diverged: counted as failures, never scored")
     return MetricComparison(
         metric=metric, direction=d, performance=kind == "performance", kind=kind, at=at,
         step=step, runs=tuple(lines), groups=stats, pairs=pairs, notes=tuple(notes),

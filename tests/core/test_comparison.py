@@ -257,3 +257,31 @@ def test_explosions_count_only_for_losses_by_name():
     rising = np.where(x < 60, 0.01, 0.5)  # an unknown metric near 0 that rises and stays
     c = compare([run("r", {"explained": (x, rising)}), run("s", {"explained": (x, 0 * x)})])
     assert c.metric("explained").runs[0].diverged_step is None
+
+
+@pytest.mark.parametrize(("scale", "offset"), [(1e-8, 0.0), (1e8, 0.0), (1.0, 1e8)])
+def test_tests_do_not_depend_on_magnitude(scale, offset):
+    def scaled(factor, shift):
+        out = []
+        for r in [*seed_runs("a", [0, 1, 2], 1.0), *seed_runs("b", [0, 1, 2], 0.9)]:
+            values = r.points.get_column("value") * factor + shift
+            out.append(type(r)(r.ref, r.points.with_columns(value=values), r.params))
+        return compare(out).metric("eval_loss").pairs[0].test
+
+    base, other = scaled(1.0, 0.0), scaled(scale, offset)
+    assert other.welch_p == pytest.approx(base.welch_p, rel=1e-4)
+    assert other.mannwhitney_p == base.mannwhitney_p and other.permutation_p is not None
+    assert other.prob_improvement == base.prob_improvement
+    assert other.hedges_g == pytest.approx(base.hedges_g, rel=1e-4)
+
+
+@pytest.mark.parametrize(("n_a", "n_b"), [(1, 3), (2, 2), (3, 3)])
+def test_small_groups(n_a, n_b):
+    c = compare([*seed_runs("a", range(n_a), 1.0), *seed_runs("b", range(n_b), 0.9)])
+    (pair,) = c.metric("eval_loss").pairs
+    if n_a == 1:
+        assert pair.test is None and "fewer than 2 runs" in pair.notes[0]
+        assert pair.divergence.rule.startswith("smoothed gap")  # one run vs the mean curve
+    else:
+        assert pair.test is not None and pair.test.welch_p is not None
+        assert pair.test.hedges_g_ci is not None and not pair.test.ci_reliable
