@@ -227,6 +227,12 @@ def test_report_per_group_with_index(root: Path, tmp_path: Path) -> None:
     assert sorted(listed) == written
     assert "model.position_encoding=learned/loss_curves.png" in listed
     assert (out / "comparison" / "train_loss_comparison.png").stat().st_size > 1000
+    assert {"compare.txt", "compare.md", "compare.json"} <= set(listed)
+    written_json = json.loads((out / "compare.json").read_text())
+    assert list(written_json["groups"]) == [
+        "model.position_encoding=learned", "model.position_encoding=rope"
+    ]  # fmt: skip
+    assert (out / "compare.txt").read_text().startswith("curvelens compare\n\n== Headline ==")
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "--force" in again.stderr
 
@@ -243,3 +249,22 @@ def test_real_runs_compare(tmp_path: Path) -> None:
     common = sorted(set(a) & set(b))
     assert [r["step"] for r in pair["progression"]][-1] == common[-1]
     assert pair["paired"]["n"] == len(common)
+
+
+def test_the_engine_api_gives_the_numbers_compare_prints(root: Path) -> None:
+    """What a front end gets from build_comparison is what `compare` writes."""
+    from curvelens.core.comparison import CompareOptions, build_comparison
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import load_runs
+    from curvelens.core.reports.grouping import order_by_paths
+
+    payload = _json(str(root), "--metric", "^mode1_loss$")
+    runs = order_by_paths(load_runs(discover([root]).runs), [root])
+    c = build_comparison(runs, CompareOptions(metrics="^mode1_loss$"))
+    m = c.metric("mode1_loss")
+    shown = _metric(payload, "mode1_loss")
+    t = m.pairs[0].test
+    assert shown["group_test"]["welch_p"] == t.welch_p
+    assert shown["group_test"]["prob_improvement_ci"] == list(t.prob_improvement_ci)
+    assert [g["iqm_ci"] for g in shown["groups"]] == [list(g.iqm_ci) for g in m.groups]
+    assert shown["divergence"]["step"] == m.pairs[0].divergence.step
