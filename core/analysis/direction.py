@@ -39,11 +39,19 @@ QUANTITIES: Mapping[str, str] = {
     **dict.fromkeys(["score", "scores"], "score"),
     **dict.fromkeys(["success", "successes"], "success"),
     **dict.fromkeys(["iou", "miou"], "iou"),
+    **dict.fromkeys(["top"], "accuracy"),  # top1, top5
+    **dict.fromkeys(["psnr", "ssim", "dice", "r2", "meteor", "chrf", "ndcg", "mrr"], "quality"),
+    **dict.fromkeys(["pearson", "spearman", "correlation", "kappa", "mcc"], "correlation"),
+    **dict.fromkeys(["elbo", "likelihood", "loglik"], "likelihood"),
+    **dict.fromkeys(["hit", "hits", "win", "wins", "exact"], "rate"),
+    **dict.fromkeys(["fid", "bpd", "kl", "mape", "brier", "ece"], "divergence"),
+    "cost": "cost",
 }
 
 #: Quantities for which a lower value is better; every other known quantity is higher-better.
 LOWER_IS_BETTER = frozenset(
     {"loss", "perplexity", "error", "wer", "cer", "mse", "mae", "rmse", "nll", "regret"}
+    | {"divergence", "cost"}
 )
 
 _SEPARATORS = re.compile(r"[/_\-.:@\s]+")
