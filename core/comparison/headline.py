@@ -22,7 +22,7 @@ import numpy as np
 
 from curvelens.core.analysis.bootstrap import iqm_rows, percentile_interval, resample
 from curvelens.core.comparison import resampled
-from curvelens.core.comparison.model import Aggregate, MetricComparison
+from curvelens.core.comparison.model import Aggregate, MetricComparison, PairComparison
 from curvelens.core.comparison.options import CompareOptions
 from curvelens.core.comparison.section import metric_rng
 
@@ -39,29 +39,41 @@ def _steps(metrics: Sequence[MetricComparison]) -> str:
     steps = sorted({m.step for m in metrics if m.step is not None})
     if not steps:
         return "each run's last value" if any(m.at == "last" for m in metrics) else "no step"
-    return f"step {steps[0]:g}" if len(steps) == 1 else f"steps {steps[0]:g}-{steps[-1]:g}"
+    best = "best up to " if any(m.at == "best" for m in metrics) else ""
+    if len(steps) == 1:
+        return f"{best}step {steps[0]:g}"
+    return f"{best}steps {steps[0]:g}-{steps[-1]:g}"
 
 
 def _line(
-    group: str, ref: str, sizes: Mapping[str, int], metrics: Sequence[MetricComparison]
-) -> str:
-    """The headline of one group against the reference."""
-    pairs = [(m, p) for m in metrics if m.performance for p in m.pairs if p.b == group]
+    group: str, ref: str, sizes: Mapping[str, int], metrics: Sequence[MetricComparison],
+    every: bool,
+) -> str:  # fmt: skip
+    """The headline of one group against the reference (``every``: all metrics count, not
+    only performance ones)."""
+    pairs = [(m, p) for m in metrics if m.performance or every for p in m.pairs if p.b == group]
     scored = [(m, p) for m, p in pairs if p.diff is not None]
-    better = sum((p.diff > 0) == m.direction.higher_is_better and p.diff != 0 for m, p in scored)  # type: ignore[operator]
+    better = sum(_better(m, p) for m, p in scored)
     tested = [p.test for _, p in pairs if p.test is not None]
     survive = sum(t.p_holm is not None and t.p_holm < ALPHA for t in tested)
     seeds = f"{sizes[group]} vs {sizes[ref]} run(s)"
     if not scored:
-        return f"{group} vs {ref}: no performance metric with values in both ({seeds})"
+        kind = "metric" if every else "performance metric"
+        return f"{group} vs {ref}: no {kind} with values in both ({seeds})"
     where = _steps([m for m, _ in scored])
-    head = f"{group} vs {ref}: better on {better} of {len(scored)} performance metrics"
+    kind = "metrics" if every else "performance metrics"
+    head = f"{group} vs {ref}: better on {better} of {len(scored)} {kind}"
     head += f" at {where} ({seeds})"
     if sizes[group] == 1 and sizes[ref] == 1:
         return head + "; single runs: descriptive only, no tests"
     if not tested:
         return head + "; no tests (groups of one)"
     return head + f"; {survive} of {len(tested)} tested differences survive Holm (p < {ALPHA:g})"
+
+
+def _better(m: MetricComparison, p: PairComparison) -> bool:
+    """Whether group ``b`` of the pair is better than the reference on ``m``."""
+    return p.diff is not None and p.diff != 0 and (p.diff > 0) == m.direction.higher_is_better
 
 
 def headline(
@@ -74,7 +86,7 @@ def headline(
     if len(names) < 2:
         return ("only one group: nothing to compare against",)
     sizes = {g: len(rs) for g, rs in groups.items()}
-    lines = [_line(g, names[0], sizes, metrics) for g in names[1:]]
+    lines = [_line(g, names[0], sizes, metrics, options.test_all) for g in names[1:]]
     failed: dict[tuple[str, int, int], list[str]] = {}
     for m in metrics:
         for g in m.groups:
