@@ -116,7 +116,7 @@ def overfitting_rate(trials: int = 1000) -> None:
 
 def main() -> None:
     """Print every measured number."""
-    for n in (3, 5, 6, 10):
+    for n in (3, 5, 6, 7, 10):
         for method in ("percentile", "bca"):
             found = coverage(n, method, seed=n)
             shown = ", ".join(f"{k} {v:.3f}" for k, v in found.items())

@@ -24,7 +24,7 @@ METHOD = "bca"
 #: Smallest group size at which the measured coverage of ``METHOD`` is at least 90 %: for
 #: the two-group statistics (IQM difference, P(improvement)) and for one group's IQM.
 RELIABLE_FROM = 5
-RELIABLE_FROM_ONE = 6
+RELIABLE_FROM_ONE = 7
 
 
 def reliable(n_a: int, n_b: int | None = None) -> bool:

@@ -216,6 +216,6 @@ def runs_section(c: Comparison, short: Short) -> Section:
     headers = ("metric", "run", "value", "last", "at", "diverged", "best", "at", "mean", "nan")
     note = (
         "value = at the compared step (- when diverged or none there); last = last finite "
-        "value; diverged = first NaN/inf or explosion step"
+        "value; diverged = step from which the value stays NaN/inf, or where it exploded"
     )
     return Section("Statistics per run", note, headers, rows, "llrrrrrrrr")
