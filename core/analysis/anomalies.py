@@ -39,7 +39,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from curvelens.core.analysis.direction import higher_is_better, quantity
 from curvelens.core.analysis.kinds import DIAGNOSTICS, NOT_SCANNED, metric_kind, names
-from curvelens.core.analysis.summary import series
 
 #: Kinds of anomaly, in the order used to break ties at one step.
 KINDS = ("nonfinite", "explosion", "grad_blowup", "spike", "drop", "shift")
@@ -286,11 +285,3 @@ def detect(
         if grad:
             found += _ratios(metric, fs, fv, t.grad_blowup, "grad_blowup", t)
     return sorted(found, key=lambda a: (a.step, KINDS.index(a.kind)))
-
-
-def detect_all(points: pl.DataFrame, thresholds: Thresholds | None = None) -> list[Anomaly]:
-    """Anomalies of every metric of one run's ``POINTS`` frame, sorted by step then metric."""
-    found: list[Anomaly] = []
-    for metric in sorted(points.get_column("metric").unique().to_list()):
-        found += detect(metric, *series(points, metric), thresholds)
-    return sorted(found, key=lambda a: (a.step, a.metric, KINDS.index(a.kind)))

@@ -28,12 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 from numpy.typing import ArrayLike, NDArray
 
 from curvelens.core.analysis.convergence import end_slope
-from curvelens.core.analysis.direction import higher_is_better, quantity, tokens
-from curvelens.core.analysis.summary import series
+from curvelens.core.analysis.direction import quantity, tokens
 
 Array = NDArray[np.float64]
 
@@ -165,19 +163,3 @@ def overfitting(
         best_value, last,
         _verdict(eval_ci, train_ci, sign),
     )  # fmt: skip
-
-
-def overfitting_by_pair(points: pl.DataFrame) -> list[tuple[MetricPair, Overfitting]]:
-    """:func:`overfitting` for every pair found in one run's ``POINTS`` frame."""
-    pairs = pair_metrics(points.get_column("metric").unique().to_list())
-    return [
-        (
-            pair,
-            overfitting(
-                *series(points, pair.train_metric),
-                *series(points, pair.eval_metric),
-                higher_better=higher_is_better(pair.eval_metric),
-            ),
-        )
-        for pair in pairs
-    ]

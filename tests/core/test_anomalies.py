@@ -7,14 +7,11 @@ import polars as pl
 import pytest
 
 from curvelens.core.analysis.anomalies import (
-    Anomaly,
     detect,
-    detect_all,
     is_grad_norm,
     is_schedule,
     reason,
 )
-from curvelens.core.schema import POINTS
 
 STEPS = np.arange(300, dtype=np.float64)
 
@@ -160,26 +157,3 @@ def test_names():
     assert is_grad_norm("gnorm") and not is_grad_norm("grad_scale")
     assert is_schedule("lr") and is_schedule("train/learning_rate")
     assert is_schedule("eval_samples_per_second") and not is_schedule("train_loss")
-
-
-def test_detect_all_sorts_by_step_over_metrics():
-    loss, gnorm = noisy(), noisy(1.0, 0.05, seed=1)
-    loss[200] = 2.5
-    gnorm[100] = 8.0
-    frame = pl.DataFrame(
-        {
-            "metric": ["train_loss"] * STEPS.size + ["grad_norm"] * STEPS.size,
-            "step": np.concatenate((STEPS, STEPS)),
-            "value": np.concatenate((loss, gnorm)),
-            "wall_time": [None] * (2 * STEPS.size),
-        },
-        schema=dict(POINTS),
-    )
-    found = detect_all(frame)
-    assert [(a.metric, a.step) for a in found] == [
-        ("grad_norm", 100.0),
-        ("grad_norm", 100.0),
-        ("train_loss", 200.0),
-    ]
-    assert {a.kind for a in found[:2]} == {"grad_blowup", "spike"}
-    assert all(isinstance(a, Anomaly) for a in found)

@@ -1,17 +1,13 @@
 """Train/eval pairing and overfitting verdicts on curves whose answer is known."""
 
 import numpy as np
-import polars as pl
 import pytest
 from scipy import stats
 
 from curvelens.core.analysis.overfitting import (
-    MetricPair,
     overfitting,
-    overfitting_by_pair,
     pair_metrics,
 )
-from curvelens.core.schema import POINTS
 
 
 def pairs(names):
@@ -128,19 +124,3 @@ def test_false_positive_rate_on_a_flat_noisy_eval_curve():
         result = overfitting(np.arange(1, 3001.0), np.resize(train, 3000), eval_steps, evals)
         flagged += result.verdict in ("overfitting", "eval_worsening")
     assert flagged / 400 <= 0.05
-
-
-def test_overfitting_by_pair_reads_a_points_frame():
-    evals = [2.6, 2.5, 2.4, 2.3, 2.2, 2.3, 2.4, 2.5, 2.6, 2.7]
-    frame = pl.DataFrame(
-        {
-            "metric": ["train_loss"] * TRAIN_STEPS.size + ["val_loss"] * EVAL_STEPS.size,
-            "step": np.concatenate((TRAIN_STEPS, EVAL_STEPS)),
-            "value": np.concatenate((TRAIN, evals)),
-            "wall_time": [None] * (TRAIN_STEPS.size + EVAL_STEPS.size),
-        },
-        schema=dict(POINTS),
-    )
-    [(pair, result)] = overfitting_by_pair(frame)
-    assert pair == MetricPair("train_loss", "val_loss")
-    assert result.verdict == "overfitting"
