@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 
 from textual.message import Message
 
-from curvelens.tui.analysis import AnalysisInput, SeriesMap, compare, find_anomalies
+from curvelens.tui.anomalies import SeriesMap, find_anomalies
 from curvelens.tui.messages import (
-    AnalysisReady,
     AnomaliesReady,
     LoadProgress,
     RunsDiscovered,
@@ -64,15 +63,6 @@ def summarize(key: tuple[object, ...], views: list[Visible], metric: str, post: 
 
     frame = stats_frame(views, metric)
     post(StatsReady(key, summary_of(frame) if frame.height else pl.DataFrame()))
-
-
-def analyse(inp: AnalysisInput, post: Post) -> None:
-    """The comparison of one view; None when it failed (the worker reports the error)."""
-    result = None
-    try:
-        result = compare(inp)
-    finally:
-        post(AnalysisReady(inp.key, result))
 
 
 def anomalies(series: SeriesMap, metric: str | None, post: Post) -> None:

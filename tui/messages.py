@@ -4,13 +4,17 @@ node that started the worker (nothing above it needs them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 from textual.message import Message
 
 from curvelens.core.schema import Issue, RunData, RunRef
-from curvelens.tui.analysis import Comparison, Found
+from curvelens.tui.anomalies import Found
 from curvelens.tui.series import Series
+
+if TYPE_CHECKING:
+    from curvelens.tui.comparer import Compared
 
 
 @dataclass
@@ -63,7 +67,7 @@ class AnalysisReady(Message):
     bubble = False
 
     key: tuple[object, ...]
-    comparison: Comparison | None
+    result: Compared | None
 
 
 @dataclass

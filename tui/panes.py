@@ -13,7 +13,7 @@ from textual.dom import DOMNode
 from curvelens.core.printable import printable
 from curvelens.tui import plotdata
 from curvelens.tui import state as st
-from curvelens.tui.analysis import Found, SeriesMap
+from curvelens.tui.anomalies import Found, SeriesMap
 from curvelens.tui.catalog import Catalog
 from curvelens.tui.overlays import nonfinite_steps
 from curvelens.tui.plotdata import Visible

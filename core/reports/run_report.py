@@ -1,15 +1,15 @@
 """The ``report`` command's files: per run or group, summaries, text plots and PNG figures.
 
 Everything is planned first (path -> content) so existing files can be refused before
-anything is written. Text plots come from an injected renderer (core never imports plotext);
-PNGs from matplotlib when the optional ``png`` extra is installed. A ``README.md`` index
-lists every file written.
+anything is written. Text plots come from :mod:`.textplot` (plotext, imported when drawing);
+PNGs from matplotlib when the optional ``png`` extra is installed. With two groups or more
+the comparison (text, Markdown, JSON) is written too. A ``README.md`` index lists every file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,8 @@ import polars as pl
 from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.core.analysis.groups import mean_by_step
 from curvelens.core.analysis.summary import series
+from curvelens.core.comparison.model import Comparison
+from curvelens.core.outputs import unique_names, write_text
 from curvelens.core.reports.names import display_names
 from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
 from curvelens.core.schema import RunData
@@ -32,12 +34,20 @@ FAMILIES: tuple[tuple[str, str, str, bool], ...] = (
     ("Learning rate", "learning_rate", r"(^|[_/])lr($|[-_/])|learning_rate", False),
     ("Gradient norm", "grad_norm", r"grad", False),
 )
-NO_TEXT_PLOTS = "(text plots unavailable: this command was run without the plot renderer)"
 NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[png]`)"
+#: Names the report itself uses at its top level: no run or group folder may take one.
+RESERVED = (
+    "README.md",
+    "summary.txt",
+    "summary.md",
+    "comparison",
+    "compare.txt",
+    "compare.md",
+    "compare.json",
+)
 
 Curve = tuple[Sequence[float], Sequence[float]]
 Series = dict[str, Curve]
-TextRenderer = Callable[[Series, str, int, int, bool], str]
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,6 @@ class PlannedFile:
     text: str | None = None
     """Text content, or None for a PNG figure."""
     figure: Figure | None = None
-
-
-def safe_name(name: str) -> str:
-    """A run or group name usable as one folder name."""
-    return re.sub(r"[^A-Za-z0-9._=+-]+", "_", name).strip("._") or "run"
 
 
 def _downsampled(steps: np.ndarray, values: np.ndarray) -> Curve:
@@ -103,9 +108,9 @@ def figures(runs: Sequence[RunData]) -> list[Figure]:
             used.update(members)
             curves = {m: _curves(runs, m) for m in members}
             out.append(Figure(title + label, stem, curves, logy))
-    for m in metrics:
-        if m not in used:
-            out.append(Figure(m + label, safe_name(m), {m: _curves(runs, m)}, False))
+    rest = [m for m in metrics if m not in used]
+    for m, stem in zip(rest, unique_names(rest, [f.stem for f in out]), strict=True):
+        out.append(Figure(m + label, stem, {m: _curves(runs, m)}, False))
     return out
 
 
@@ -114,27 +119,27 @@ def comparison_figures(groups: Mapping[str, Sequence[RunData]]) -> list[Figure]:
     ``mode*_comparison.png``."""
     metrics = sorted({m for runs in groups.values() for r in runs for m in r.metrics})
     out = []
-    for m in metrics:
+    for m, stem in zip(metrics, unique_names(metrics), strict=True):
         curves = {
             g: _curves(runs, m) for g, runs in groups.items() if any(m in r.metrics for r in runs)
         }
         logy = bool(re.search(r"ppl|perplexity", m))
-        out.append(Figure(f"{m} comparison", f"{safe_name(m)}_comparison", curves, logy))
+        out.append(Figure(f"{m} comparison", f"{stem}_comparison", curves, logy))
     return out
 
 
-def _plots_text(figs: Sequence[Figure], render: TextRenderer | None) -> str:
-    """All figures drawn as text, or the reason there are none."""
-    if render is None:
-        return NO_TEXT_PLOTS + "\n"
-    return "\n".join(render(f.series, f.title, PLOT_WIDTH, PLOT_HEIGHT, f.logy) for f in figs)
+def _plots_text(figs: Sequence[Figure]) -> str:
+    """All figures drawn as text."""
+    from curvelens.core.reports.textplot import render_series
+
+    return "\n".join(
+        render_series(f.series, f.title, PLOT_WIDTH, PLOT_HEIGHT, f.logy) for f in figs
+    )
 
 
-def _figure_files(
-    folder: Path, figs: Sequence[Figure], render: TextRenderer | None, png: bool
-) -> list[PlannedFile]:
+def _figure_files(folder: Path, figs: Sequence[Figure], png: bool) -> list[PlannedFile]:
     """The text plots of ``figs`` and, with ``png``, one PNG per figure."""
-    files = [PlannedFile(folder / "plots.txt", "text plots", _plots_text(figs, render))]
+    files = [PlannedFile(folder / "plots.txt", "text plots", _plots_text(figs))]
     if png:
         files += [PlannedFile(folder / f"{f.stem}.png", f.title, figure=f) for f in figs]
     return files
@@ -144,11 +149,11 @@ def plan_report(
     groups: Mapping[str, Sequence[RunData]],
     how: str,
     out: Path,
-    render: TextRenderer | None,
     png: bool,
+    comparison: Comparison | None = None,
 ) -> list[PlannedFile]:
     """Every file of the report: top-level summaries, one folder per run or group, the
-    group comparison figures (with two groups or more) and the README index."""
+    group comparison figures and ``comparison`` (with two groups or more), the README."""
     runs = [r for members in groups.values() for r in members]
     summaries = build_summary(runs, None)
     planned = [
@@ -158,19 +163,40 @@ def plan_report(
         ),
     ]
     names = display_names(runs)
-    for name, members in groups.items():
-        folder = out / safe_name(names[members[0].ref.id] if len(members) == 1 else name)
+    wanted = [names[m[0].ref.id] if len(m) == 1 else g for g, m in groups.items()]
+    for folder_name, members in zip(unique_names(wanted, RESERVED), groups.values()):
+        folder = out / folder_name
         mine = build_summary(members, None)
         planned += [
             PlannedFile(folder / "summary.txt", "summary (text)", summary_text(mine)),
             PlannedFile(folder / "summary.md", "summary (Markdown)", summary_markdown(mine)),
-            *_figure_files(folder, figures(members), render, png),
+            *_figure_files(folder, figures(members), png),
         ]
     if len(groups) >= 2:
-        planned += _figure_files(out / "comparison", comparison_figures(groups), render, png)
-    notes = [n for n, on in ((NO_TEXT_PLOTS, render is None), (NO_PNG, not png)) if on]
+        planned += _figure_files(out / "comparison", comparison_figures(groups), png)
+    if comparison is not None and len(comparison.groups) >= 2:
+        planned += _comparison_files(out, comparison)
+    notes = [NO_PNG] if not png else []
     index = _readme(planned, groups, names, how, out, notes)
     return [*planned, PlannedFile(out / "README.md", "this index", index)]
+
+
+def _comparison_files(out: Path, comparison: Comparison) -> list[PlannedFile]:
+    """The comparison as ``compare`` writes it: text, Markdown and JSON."""
+    from curvelens.core.reports.compare_json import compare_json
+    from curvelens.core.reports.compare_writers import compare_markdown, compare_text
+
+    return [
+        PlannedFile(
+            out / "compare.txt", "comparison of the groups (text)", compare_text(comparison)
+        ),
+        PlannedFile(
+            out / "compare.md", "comparison of the groups (Markdown)", compare_markdown(comparison)
+        ),
+        PlannedFile(
+            out / "compare.json", "comparison of the groups (JSON)", compare_json(comparison)
+        ),
+    ]
 
 
 def _readme(
@@ -200,11 +226,12 @@ def conflicts(planned: Sequence[PlannedFile]) -> list[Path]:
 
 
 def write_report(planned: Sequence[PlannedFile]) -> None:
-    """Write every planned file (text directly, figures through matplotlib)."""
+    """Write every planned file (text sanitized, figures through matplotlib); the caller has
+    checked the paths (:func:`curvelens.core.outputs.check_output`)."""
     for f in planned:
         f.path.parent.mkdir(parents=True, exist_ok=True)
         if f.text is not None:
-            f.path.write_text(f.text)
+            write_text(f.path, f.text, force=True)
         elif f.figure is not None:
             from curvelens.core.reports.figures import save_png
 

@@ -104,7 +104,8 @@ def test_filter_help_and_quit_in_a_real_terminal(session: str) -> None:
     wait_for(session, lambda s: "filter: words, regex" in s, "the filter box")
     send(session, "-l", "rope")
     send(session, "Enter")
-    text = wait_for(session, lambda s: "3/6 runs" in s, "the filter")
+    # the run list has the focus again when the footer shows its keys
+    text = wait_for(session, lambda s: "3/6 runs" in s and "space select" in s, "the filter")
     assert [n[:17] for n in listed(text)] == [f"rope_lr1e-3_seed{i}" for i in range(3)]
     send(session, "?")
     text = wait_for(session, lambda s: "Keys (remap in config.toml" in s, "the help")
@@ -127,9 +128,11 @@ def test_mixed_root_shows_unique_names_and_quits_at_once(mixed_session: str) -> 
     assert len(names) == 13 and len(set(names)) == 13
     assert "runs/1" in names and any(n.endswith("/version_0") for n in names)
     send(mixed_session, "/")
+    wait_for(mixed_session, lambda s: "filter: words, regex" in s, "the filter box")
     send(mixed_session, "-l", "format:sacred")
     send(mixed_session, "Enter")
-    text = wait_for(mixed_session, lambda t: len(listed(t)) == 3, "only the Sacred runs")
+    done = lambda t: len(listed(t)) == 3 and "space select" in t  # noqa: E731
+    text = wait_for(mixed_session, done, "only the Sacred runs, the list focused")
     assert sorted(listed(text)) == ["runs/1", "runs/3", "runs/73"]
     send(mixed_session, "q")
     deadline = time.monotonic() + TIMEOUT

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 
 from curvelens.core.naming import shorten
 from curvelens.core.printable import printable
-from curvelens.tui.analysis import Found, SeriesMap
+from curvelens.tui.anomalies import Found, SeriesMap
 from curvelens.tui.jobs import anomalies
 from curvelens.tui.messages import AnomaliesReady
 from curvelens.tui.text import fmt_step, fmt_value, plain

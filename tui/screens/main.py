@@ -27,9 +27,9 @@ from textual.worker import Worker, get_current_worker
 from curvelens.tui import jobs, panes, plotdata
 from curvelens.tui import messages as msg
 from curvelens.tui import state as st
-from curvelens.tui.analysis import Found
+from curvelens.tui.anomalies import Found
 from curvelens.tui.catalog import Catalog
-from curvelens.tui.comparer import Comparer, analysis_input
+from curvelens.tui.comparer import Comparer, compare_request
 from curvelens.tui.keys import MAIN_BINDINGS
 from curvelens.tui.runs import assign_slots, axis_metrics
 from curvelens.tui.screens.anomalies import AnomaliesScreen
@@ -146,7 +146,7 @@ class MainScreen(Screen[None]):
             self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)
         if "compare" in which:
             width = self.query_one(MetricPlot).size.width
-            self.comparer.request(analysis_input(self.catalog, v, ids, width))
+            self.comparer.request(compare_request(self.catalog, v, ids, width))
 
     @on(msg.StatsReady)
     def _stats_ready(self, message: msg.StatsReady) -> None:
@@ -269,7 +269,8 @@ class MainScreen(Screen[None]):
         """Write the view's stats and comparison to a Markdown file."""
         from curvelens.tui.export import export_now
 
-        parts = (self.query_one(StatsTable).summary, self.comparer.current())
+        result = self.comparer.current()
+        parts = (self.query_one(StatsTable).summary, result.comparison if result else None)
         config = getattr(self.app, "config", None)
         text, ok = export_now(
             self.catalog, self.view, self.looks(), *parts, config, self.clock(), self.paths
@@ -286,9 +287,9 @@ class MainScreen(Screen[None]):
 
     @on(msg.AnalysisReady)
     def _analysed(self, message: msg.AnalysisReady) -> None:
-        if self.comparer.accept(message):
-            look = self.looks()
-            self.query_one(CompareTable).show(self.comparer.comparison, look.labels, look.colors)
+        if self.comparer.accept(message) and (result := self.comparer.result) is not None:
+            table = self.query_one(CompareTable)
+            table.show(result.comparison, result.metric, self.looks().colors)
             self.refresh_panes({"plot"})
 
     @on(Worker.StateChanged)
