@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.command import Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from curvelens.core.printable import printable
 from curvelens.tui.keys import APP_BINDINGS, MAIN_BINDINGS, PLOT_BINDINGS, RUN_TABLE_BINDINGS
@@ -50,12 +52,13 @@ class CurvelensCommands(Provider):
     async def discover(self) -> Hits:
         """Every command, shown when the palette opens."""
         for title, callback, help_text in self._commands():
-            yield Hit(1.0, title, callback, help=help_text)
+            yield Hit(1.0, Content(title), callback, text=title, help=help_text)
 
     async def search(self, query: str) -> Hits:
         """Commands matching ``query``."""
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+            if score > 0:  # highlight reads markup: a param key like `[b]x` stays literal
+                shown = matcher.highlight(escape(title))
+                yield Hit(score, shown, callback, text=title, help=help_text)
