@@ -15,6 +15,11 @@ FOOTER = {
     "plot.grid",
     "runs.detail",
     "app.warnings",
+    "help.close",
+    "warnings.close",
+    "detail.close",
+    "anomalies.close",
+    "picker.cancel",
 }
 """Bindings shown in the footer (all are in the help screen and the palette)."""
 
@@ -104,12 +109,28 @@ PLOT_BINDINGS: list[Binding] = [
 ]
 """Keys of the plot pane."""
 
+HELP_BINDINGS = [_b("escape,q,question_mark", "dismiss", "help.close", "close", "close the help")]
+WARNINGS_BINDINGS = [_b("escape,q,w", "dismiss", "warnings.close", "close", "close the warnings")]
+DETAIL_BINDINGS = [_b("escape,q,enter", "dismiss", "detail.close", "close", "close the detail")]
+ANOMALIES_BINDINGS = [_b("escape,q,A", "close", "anomalies.close", "close", "close the list")]
+PICKER_BINDINGS = [
+    _b("escape", "cancel", "picker.cancel", "cancel", "close the picker"),
+    _b("down", "move(1)", "picker.down", "down", "next entry while typing"),
+    _b("up", "move(-1)", "picker.up", "up", "previous entry while typing"),
+]
+"""Keys of the modal screens (enter picks in the picker and the anomalies list)."""
+
 ALL_BINDINGS: dict[str, list[Binding]] = {
     "everywhere": APP_BINDINGS,
     "main screen": MAIN_BINDINGS,
     "run list": RUN_TABLE_BINDINGS,
     "plot": PLOT_BINDINGS,
     "tables": TABLE_BINDINGS,
+    "help": HELP_BINDINGS,
+    "warnings": WARNINGS_BINDINGS,
+    "detail": DETAIL_BINDINGS,
+    "anomalies": ANOMALIES_BINDINGS,
+    "picker": PICKER_BINDINGS,
 }
 """Bindings by where they apply, in help-screen order."""
 

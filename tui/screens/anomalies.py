@@ -10,7 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -18,6 +18,7 @@ from curvelens.core.naming import shorten
 from curvelens.core.printable import printable
 from curvelens.tui.anomalies import Found, SeriesMap
 from curvelens.tui.jobs import anomalies
+from curvelens.tui.keys import ANOMALIES_BINDINGS
 from curvelens.tui.messages import AnomaliesReady
 from curvelens.tui.text import fmt_step, fmt_value, plain
 
@@ -28,9 +29,7 @@ KIND_STYLES = {"nonfinite": "bold red", "explosion": "red", "grad_blowup": "red"
 class AnomaliesScreen(ModalScreen[Found | None]):
     """A table of anomalies; returns the one picked with enter, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,A", "close", "close", id="anomalies.close", tooltip="close the list")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*ANOMALIES_BINDINGS]
 
     def __init__(self, series: SeriesMap, names: Mapping[str, str], metric: str | None) -> None:
         super().__init__()

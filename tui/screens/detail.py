@@ -7,11 +7,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from curvelens.core.naming import shorten
+from curvelens.tui.keys import DETAIL_BINDINGS
 from curvelens.tui.runs import RunEntry
 
 
@@ -40,9 +41,7 @@ def heading(entries: list[RunEntry], keys: list[str]) -> Text:
 class DetailScreen(ModalScreen[None]):
     """Params table (key, value per run); esc, q or enter closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "dismiss", "close", id="detail.close", tooltip="close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*DETAIL_BINDINGS]
 
     def __init__(self, entries: list[RunEntry]) -> None:
         super().__init__()

@@ -10,12 +10,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from curvelens.core.printable import printable
+from curvelens.tui.keys import PICKER_BINDINGS
 
 
 def prefix(metric: str) -> str:
@@ -47,11 +48,7 @@ def matching(metrics: list[str], text: str) -> list[str]:
 class Picker(ModalScreen[str | None]):
     """Returns the picked option, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="picker.cancel", tooltip="close the picker"),
-        Binding("down", "move(1)", "down", show=False, id="picker.down", tooltip="next"),
-        Binding("up", "move(-1)", "up", show=False, id="picker.up", tooltip="previous"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PICKER_BINDINGS]
 
     def __init__(
         self, metrics: list[str], current: str | None,
