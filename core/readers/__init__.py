@@ -14,6 +14,7 @@ from curvelens.core.readers.dvclive import DvcLiveReader
 from curvelens.core.readers.hf_trainer import HfTrainerReader
 from curvelens.core.readers.jsonl import JsonlReader
 from curvelens.core.readers.mlflow import MlflowReader
+from curvelens.core.readers.mlflow_sqlite import MlflowSqliteReader
 from curvelens.core.readers.reference import ReferenceReader
 from curvelens.core.readers.sacred import SacredReader
 from curvelens.core.readers.tensorboard import TensorBoardReader
@@ -23,6 +24,7 @@ READERS: tuple[Reader, ...] = (
     ReferenceReader(),
     HfTrainerReader(),
     MlflowReader(),
+    MlflowSqliteReader(),
     WandbReader(),
     DvcLiveReader(),
     SacredReader(),
