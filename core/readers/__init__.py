@@ -17,6 +17,7 @@ from curvelens.core.readers.mlflow import MlflowReader
 from curvelens.core.readers.mlflow_sqlite import MlflowSqliteReader
 from curvelens.core.readers.reference import ReferenceReader
 from curvelens.core.readers.sacred import SacredReader
+from curvelens.core.readers.sb3 import Sb3Reader
 from curvelens.core.readers.tensorboard import TensorBoardReader
 from curvelens.core.readers.wandb import WandbReader
 
@@ -28,12 +29,13 @@ READERS: tuple[Reader, ...] = (
     WandbReader(),
     DvcLiveReader(),
     SacredReader(),
+    Sb3Reader(),
     TensorBoardReader(),
     CsvReader(),
     JsonlReader(),
 )
-"""Every reader, most specific first (TensorBoard before CSV: Lightning and SB3 folders
-can hold both event files and a CSV log)."""
+"""Every reader, most specific first (SB3 before TensorBoard: its folder holds an event
+copy of ``progress.csv``; TensorBoard before CSV: Lightning folders can hold both)."""
 
 __all__ = [
     "READERS",

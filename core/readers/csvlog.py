@@ -1,7 +1,7 @@
-"""Generic CSV/TSV metric logs: Lightning ``metrics.csv``, SB3 ``progress.csv``, any ``*.tsv``.
+"""Generic CSV/TSV metric logs: Lightning ``metrics.csv``, any ``*.tsv`` (SB3: :mod:`.sb3`).
 
 Run folders: a folder directly holding one of :data:`LOG_NAMES` is a run (Lightning's
-``version_N/``, SB3's log folder); when several are present the first in that order is read.
+``version_N/``); when several are present the first in that order is read.
 Its sub-folders may be runs of their own (SB3's ``PPO_N/`` TensorBoard folders), except
 test-tube's ``tf/`` copy of the same metrics.
 Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
@@ -23,7 +23,7 @@ from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.textfile import blank, drop_nul_lines, oldest_mtime, read_log_bytes
 from curvelens.core.schema import Issue, empty_points
 
-LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
+LOG_NAMES = ("metrics.csv", "metrics.tsv")
 TEST_TUBE = "meta.experiment"
 """Marks a test-tube (early Lightning) folder, whose ``tf/`` repeats the CSV as events."""
 
@@ -73,7 +73,7 @@ class CsvReader(Reader):
     file_patterns = ("*.csv", "*.tsv")
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
-        """A folder directly holding ``metrics.csv``, ``metrics.tsv`` or ``progress.csv``."""
+        """A folder directly holding ``metrics.csv`` or ``metrics.tsv``."""
         return any(name in entry_names for name in LOG_NAMES)
 
     def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
