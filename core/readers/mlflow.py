@@ -65,12 +65,12 @@ def parse_metric_file(key: str, path: Path, lists: PointLists) -> list[Issue]:
 
 def _meta(path: Path) -> tuple[Mapping[str, Any], list[Issue]]:
     """A meta.yaml as a mapping (empty with an Issue when it cannot be read)."""
-    content, issue = load_yaml(path)
-    if issue is not None:
-        return {}, [issue]
+    content, issues = load_yaml(path)
+    if content is None and issues:
+        return {}, issues
     if not isinstance(content, Mapping):
-        return {}, [Issue(path, "not a YAML mapping, ignored")]
-    return content, []
+        return {}, [*issues, Issue(path, "not a YAML mapping, ignored")]
+    return content, issues
 
 
 def _text_files(folder: Path, prefix: str = "") -> tuple[dict[str, ParamValue], list[Issue]]:

@@ -74,17 +74,15 @@ def config_params(path: Path) -> tuple[dict[str, ParamValue], list[Issue]]:
     """``{key: {value: v}}`` entries of a W&B config.yaml, flattened (``_wandb`` skipped)."""
     if not path.is_file():
         return {}, []
-    content, issue = load_yaml(path)
-    if issue is not None:
-        return {}, [issue]
+    content, issues = load_yaml(path)
     if not isinstance(content, Mapping):
-        return {}, [Issue(path, "ignored: not a YAML mapping")] if content is not None else []
+        return {}, issues + ([Issue(path, "ignored: not a YAML mapping")] if content else [])
     values = {
         str(key): entry.get("value") if isinstance(entry, Mapping) else entry
         for key, entry in content.items()
         if key not in ("_wandb", "wandb_version")
     }
-    return flatten_config(values), []
+    return flatten_config(values), issues
 
 
 def _summary(folder: Path) -> tuple[dict[str, object] | None, list[Issue]]:
