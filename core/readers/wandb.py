@@ -11,9 +11,10 @@ points at seconds since the run's start. Params: ``files/config.yaml`` values (`
 {value: ...}}``, ``_wandb`` skipped), else the log's config records (current offline runs
 keep it only there; :mod:`curvelens.core.readers.wandb_records`). Status from the exit
 record (code 0 finished, else failed). The run's name is the run record's display name,
-else the folder name (for a ``latest-run`` copy, ``run-<id>`` from its log). ``wandb/latest-run`` is a link to (skipped
-by discovery) or a copy of a sibling run folder: a copy whose ``run-<id>.wandb`` id is no
-sibling's is read as a run, other copies are :meth:`WandbReader.aliases`.
+else the folder name (for a ``latest-run`` copy, ``run-<id>`` from its log).
+``wandb/latest-run`` is a link to (skipped by discovery) or a copy of a sibling run folder:
+a copy whose ``run-<id>.wandb`` id is no sibling's is read as a run, other copies are
+:meth:`WandbReader.aliases`.
 """
 
 from __future__ import annotations
