@@ -13,6 +13,7 @@ from curvelens.core.readers.csvlog import CsvReader
 from curvelens.core.readers.dvclive import DvcLiveReader
 from curvelens.core.readers.hf_trainer import HfTrainerReader
 from curvelens.core.readers.jsonl import JsonlReader
+from curvelens.core.readers.keras import KerasCsvReader
 from curvelens.core.readers.mlflow import MlflowReader
 from curvelens.core.readers.mlflow_sqlite import MlflowSqliteReader
 from curvelens.core.readers.reference import ReferenceReader
@@ -33,6 +34,7 @@ READERS: tuple[Reader, ...] = (
     TensorBoardReader(),
     CsvReader(),
     JsonlReader(),
+    KerasCsvReader(),
 )
 """Every reader, most specific first (SB3 before TensorBoard: its folder holds an event
 copy of ``progress.csv``; TensorBoard before CSV: Lightning folders can hold both)."""
