@@ -20,6 +20,7 @@ from curvelens.core.readers.reference import ReferenceReader
 from curvelens.core.readers.sacred import SacredReader
 from curvelens.core.readers.sb3 import Sb3Reader
 from curvelens.core.readers.tensorboard import TensorBoardReader
+from curvelens.core.readers.trackio import TrackioReader
 from curvelens.core.readers.wandb import WandbReader
 
 READERS: tuple[Reader, ...] = (
@@ -35,6 +36,7 @@ READERS: tuple[Reader, ...] = (
     CsvReader(),
     JsonlReader(),
     KerasCsvReader(),
+    TrackioReader(),
 )
 """Every reader, most specific first (SB3 before TensorBoard: its folder holds an event
 copy of ``progress.csv``; TensorBoard before CSV: Lightning folders can hold both)."""
