@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curvelens.core.discovery import discover
 from curvelens.core.loading import load_runs
@@ -149,3 +151,27 @@ def test_agrees_with_event_accumulator_on_a_corrupt_free_file(tmp_path: Path) ->
     acc.Reload()
     want = {float(e.step): e.value for e in acc.Scalars("loss")}
     assert _series(READER.read(tmp_path).points, "loss") == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(1, 255)), min_size=1, max_size=6))
+def test_any_flipped_bytes_lose_only_the_records_they_touch(flips: list[tuple[int, int]]) -> None:
+    head = record(event(0, 1.0))
+    bodies = [record(event(s, 1.0 + s, [simple_value("loss", s * 0.5)])) for s in range(40)]
+    data = bytearray(head + b"".join(bodies))
+    touched = set()
+    for where, mask in flips:
+        position = where % len(data)
+        data[position] ^= mask
+        touched.add(position)
+    out = decode_events(bytes(data))
+    start = len(head)
+    intact = set()
+    for step, body in enumerate(bodies):
+        if not touched & set(range(start, start + len(body))):
+            intact.add(float(step))
+        start += len(body)
+    if touched & set(range(len(head))):
+        return  # the first record is what says "this is an event file"
+    assert intact <= set(out.steps) <= {float(s) for s in range(40)}
+    assert all(v == s * 0.5 for s, v in zip(out.steps, out.values, strict=True))
