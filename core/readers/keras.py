@@ -34,8 +34,8 @@ def keras_separator(path: Path) -> str | None:
     except ReadError:
         return None
     for sep in SEPARATORS:
-        names = column_names(header, sep)
-        if len(names) > 1 and names[0] == EPOCH:
+        first, found, _rest = header.partition(sep)
+        if found and first.strip().strip('"') == EPOCH:
             return sep
     return None
 

@@ -52,9 +52,15 @@ def _signature(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
+def _text(raw: bytes) -> str:
+    """TEXT values decoded lossily: a damaged store must not stop a read mid-row."""
+    return raw.decode("utf-8", "replace")
+
+
 @contextmanager
 def _connect(path: Path, immutable: bool) -> Iterator[sqlite3.Connection]:
     connection = sqlite3.connect(_uri(path, immutable), uri=True, check_same_thread=False)
+    connection.text_factory = _text
     with closing(connection):
         connection.execute("PRAGMA query_only = 1")
         yield connection
@@ -72,8 +78,10 @@ def query(path: Path, read: Callable[[sqlite3.Connection], T]) -> T:
                 return result
         with _connect(path, immutable=False) as connection:
             return read(connection)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         raise ReadError(path, f"cannot read the SQLite store: {exc}") from None
+    except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
+        raise ReadError(path, "cannot read the SQLite store: damaged schema") from None
     except OSError as exc:
         raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
 

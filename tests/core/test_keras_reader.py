@@ -41,3 +41,9 @@ def test_bad_keras_logs(tmp_path: Path) -> None:
     assert "header only" in runs["headonly.csv"].issues[0].message
     assert runs["words.log"].points.select("step", "value").rows() == [(1.0, 0.25)]
     assert runs["words.log"].issues
+
+
+def test_header_with_a_stray_carriage_return_is_no_crash(tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_bytes(b"epo\rch,loss\n0,1\n")
+    (tmp_path / "b.log").write_bytes(b"epoch,lo\rss\n0,1\n")
+    assert [run.ref.path.name for run in load_runs(discover([tmp_path]).runs)] == ["b.log"]

@@ -53,3 +53,13 @@ def test_broken_project_files_do_not_stop_the_others(tmp_path: Path) -> None:
     (folder / "empty.db").write_bytes(b"")
     runs = load_runs(discover([folder]).runs)
     assert sorted(run.ref.name for run in runs if run.error is None) == sorted(EXPECTED)
+
+
+def test_damaged_schema_bytes_are_reported_not_raised(tmp_path: Path) -> None:
+    data = bytearray(gzip.decompress((FIXTURES / "demo.db.gz").read_bytes()))
+    data[data.find(b"CREATE TABLE metrics") + 3] = 0xB8  # SQLite quotes it in its error
+    (tmp_path / "demo.db").write_bytes(bytes(data))
+    (tmp_path / "mlflow.db").write_bytes(bytes(data))  # a store named like MLflow's
+    runs = load_runs(discover([tmp_path]).runs)
+    assert [run.ref.path.name for run in runs] == ["mlflow.db"]
+    assert runs[0].error is not None and "damaged schema" in runs[0].error
