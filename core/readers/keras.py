@@ -10,6 +10,7 @@ are no point; every other column follows the CSV rules (:mod:`curvelens.core.rea
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import polars as pl
@@ -74,7 +75,10 @@ class KerasCsvReader(Reader):
         data = read_log_bytes(path)
         if blank(data):
             return ReadResult(points=empty_points(), issues=(Issue(path, "empty file"),))
-        frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+        try:
+            frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+        except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
+            raise ReadError(path, f"header not readable ({exc})") from None
         if frame.height == 0 and not issues:
             issues.append(Issue(path, "header only, no epoch finished yet"))
         if "step" not in frame.columns:

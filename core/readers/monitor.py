@@ -12,6 +12,7 @@ line that is not JSON, is an Issue, never fatal.
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,11 @@ def read_monitor(path: Path, prefix: str) -> Episodes:
     if blank(data):
         issues.append(Issue(path, "header only, no episodes yet"))
         return Episodes(pl.DataFrame(schema=POINTS), _params(header, prefix), None, issues)
-    frame, row_issues, cut = read_delimited(path, data, ",", numbers=True)
+    try:
+        frame, row_issues, cut = read_delimited(path, data, ",", numbers=True)
+    except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
+        issues.append(Issue(path, f"header not readable ({exc}), file skipped", 2))
+        return Episodes(pl.DataFrame(schema=POINTS), _params(header, prefix), None, issues)
     issues.extend(row_issues)
     if frame.height == 0 and not row_issues:
         issues.append(Issue(path, "header only, no episodes yet"))

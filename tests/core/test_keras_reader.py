@@ -47,3 +47,5 @@ def test_header_with_a_stray_carriage_return_is_no_crash(tmp_path: Path) -> None
     (tmp_path / "a.log").write_bytes(b"epo\rch,loss\n0,1\n")
     (tmp_path / "b.log").write_bytes(b"epoch,lo\rss\n0,1\n")
     assert [run.ref.path.name for run in load_runs(discover([tmp_path]).runs)] == ["b.log"]
+    (run,) = [r for r in load_runs(discover([tmp_path]).runs) if r.ref.path.name == "b.log"]
+    assert run.error is not None and "header not readable" in run.error

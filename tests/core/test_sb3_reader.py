@@ -153,3 +153,13 @@ def test_a_fresh_run_written_by_sb3(tmp_path: Path) -> None:
     expected = generator._expected(tmp_path / "ppo")
     _assert_progress(run.points, run.params, expected)
     _assert_monitors(run.points, expected)
+
+
+def test_header_with_a_stray_carriage_return(tmp_path: Path) -> None:
+    (tmp_path / "progress.csv").write_text("time/total_timesteps,loss\n10,0.5\n")
+    (tmp_path / "0.monitor.csv").write_bytes(b'#{"t_start": 1}\nr,l\r,t\n1.0,5,0.1\n')
+    (tmp_path / "1.monitor.csv").write_bytes(b'#{"t_start": 1}\nr,l,t\n2.0,5,0.1\n')
+    result = READER.read(tmp_path)
+    assert "header not readable" in result.issues[0].message
+    assert _series(result.points, "1.monitor/r") == {5.0: 2.0}
+    assert _series(result.points, "loss") == {10.0: 0.5}
