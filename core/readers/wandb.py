@@ -171,12 +171,18 @@ class WandbReader(Reader):
         return frozenset({LATEST}) if copied is None or copied in ids else frozenset()
 
     def describe(self, path: Path) -> Description:
-        """Keys of the summary file (every logged key appears there) and the config."""
+        """Keys of the summary (every logged key appears there: ``files/`` or the log) and
+        the config."""
         summary, issues = _summary(path)
+        config = path / CONFIG
+        extras = LogExtras()
+        if summary is None or not config.is_file():
+            extras = _read_log(path)[1]
         lists = PointLists()
-        if summary is not None:
-            add_row({"_step": 0, **summary}, lists)
-        params, config_issues = config_params(path / CONFIG)
+        add_row({"_step": 0, **(summary if summary is not None else extras.summary)}, lists)
+        params, config_issues = config_params(config)
+        if not config.is_file():
+            params = _log_config(extras)
         return Description(
             metrics=tuple(sorted(set(lists.metrics))),
             params=params,

@@ -66,3 +66,12 @@ def test_truncated_log_keeps_what_was_written(tmp_path: Path) -> None:
     result = WandbReader().read(run)
     assert result.params["lr"] == 0.01  # the config comes first in the log
     assert result.points.height and result.status == "unknown"  # no exit record yet
+
+
+def test_describe_uses_the_log_when_files_is_empty() -> None:
+    for name, expected in EXPECTED.items():
+        run = FIXTURES / "wandb" / name
+        description = WandbReader().describe(run)
+        keys = {k for k in expected["summary"] if not k.startswith("_")}
+        assert set(description.metrics) == keys
+        assert description.params["lr"] == expected["config"]["lr"]
