@@ -152,8 +152,11 @@ def bca_interval(
     normal = NormalDist()
     z0 = normal.inv_cdf(below)
     dev = jackknife.mean() - jackknife
-    denom = 6.0 * float(np.sum(dev**2)) ** 1.5
-    accel = float(np.sum(dev**3)) / denom if denom > 0 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        denom = 6.0 * np.power(np.sum(dev**2), 1.5)
+        accel = float(np.sum(dev**3) / denom) if denom > 0 else 0.0
+    if not math.isfinite(accel):
+        return None
     probs = []
     for z in (normal.inv_cdf((1 - level) / 2), normal.inv_cdf((1 + level) / 2)):
         shifted = z0 + (z0 + z) / (1 - accel * (z0 + z))
