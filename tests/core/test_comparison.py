@@ -285,3 +285,10 @@ def test_small_groups(n_a, n_b):
     else:
         assert pair.test is not None and pair.test.welch_p is not None
         assert pair.test.hedges_g_ci is not None and not pair.test.ci_reliable
+
+
+def test_group_names_and_keys_from_params_are_printable():
+    evil = "\x1b]0;owned\x07rope"
+    runs = [*seed_runs("a", [0, 1], 1.0, params={"model": evil}), *seed_runs("b", [0], 1.0)]
+    for c in (compare(runs), compare(runs, group_by="model")):
+        assert all(text.isprintable() for text in (*c.groups, *c.group_keys.values()))
