@@ -168,6 +168,15 @@ def test_health_sections_find_the_demo_quirks(root: Path) -> None:
     assert (spike, "train_loss", "mode1_loss") in pairs
     converged = _metric(payload, "train_loss")["convergence"]
     assert len(converged) == 6 and all(c["slope"] is not None for c in converged)
+    old_keys = {"run", "points", "final", "band", "converged_step", "slope", "plateau"}
+    assert all(set(c) >= old_keys | {"converged", "verdict"} for c in converged)
+    assert all(
+        set(o) >= {"best_step", "best_value", "last_value", "regression", "gap_last",
+                   "gap_change", "train_improvement", "verdict", "eval_slope_ci"}
+        for o in payload["overfitting"]
+    )  # fmt: skip
+    assert all(set(a) >= {"run", "metric", "step", "value", "kind", "score", "reason"}
+               for a in payload["anomalies"])  # fmt: skip
     assert not _metric(payload, "learning_rate")["convergence"]  # a schedule
     text = _compare(str(root)).stdout
     assert "== Anomalies ==" in text and "== Overfitting ==" in text and "== Convergence ==" in text
