@@ -28,18 +28,19 @@ def divergence_section(c: Comparison, short: Short) -> Section | None:
     if not pairs:
         return None
     rules = sorted({p.divergence.rule for _, p in pairs})
+    ref = short[pairs[0][1].a]
     note = (
-        "first step from which the gap stays beyond the noise (sign = group above (+) or "
-        "below (-) the reference); runs interpolated onto a shared grid, aligned = grid "
-        "points used; rule: " + "; ".join(rules)
+        f"first step from which each group's curve and {ref}'s stay apart beyond the noise "
+        "(sign = group above (+) or below (-) it); runs interpolated onto a shared grid, "
+        "aligned = grid points used; rule: " + "; ".join(rules)
     )
     rows = tuple(
-        (m.metric, short[p.b], short[p.a], divergence_text(p.divergence),
-         fmt_value(p.divergence.gap), fmt_value(p.divergence.noise), str(p.divergence.aligned))
+        (m.metric, short[p.b], divergence_text(p.divergence), fmt_value(p.divergence.gap),
+         fmt_value(p.divergence.noise), str(p.divergence.aligned))
         for m, p in pairs
     )  # fmt: skip
-    headers = ("metric", "group", "ref", "diverges at", "gap", "noise", "aligned")
-    return Section("Divergence points", note, headers, rows, "lllrrrr")
+    headers = ("metric", "group", "diverges at", "gap", "noise", "aligned")
+    return Section("Divergence points", note, headers, rows, "llrrrr")
 
 
 def paired_section(c: Comparison, short: Short) -> Section | None:
