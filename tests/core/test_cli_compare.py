@@ -277,3 +277,9 @@ def test_the_engine_api_gives_the_numbers_compare_prints(root: Path) -> None:
     assert shown["group_test"]["prob_improvement_ci"] == list(t.prob_improvement_ci)
     assert [g["iqm_ci"] for g in shown["groups"]] == [list(g.iqm_ci) for g in m.groups]
     assert shown["divergence"]["step"] == m.pairs[0].divergence.step
+
+
+def test_real_runs_with_long_names_fit_the_text_width() -> None:
+    text = _compare(str(REAL)).stdout
+    assert text.startswith("curvelens compare\n\n== Headline ==")
+    assert max(len(line) for line in text.splitlines()) <= 120
