@@ -49,8 +49,20 @@ class CliServices:
     """Text-plot renderer for ``report``; None means no text plots."""
 
 
+def _no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Remember ``--no-cache`` for :func:`load_or_exit`."""
+    ctx.meta["curvelens.no_cache"] = value
+
+
 def source_options(func: F) -> F:
-    """The ``PATH... --pattern --exclude`` arguments every command shares."""
+    """The ``PATH... --pattern --exclude --no-cache`` arguments every command shares."""
+    func = click.option(
+        "--no-cache",
+        is_flag=True,
+        expose_value=False,
+        callback=_no_cache,
+        help="Parse every log again; neither read nor fill the parse cache.",
+    )(func)
     func = click.option(
         "--exclude",
         multiple=True,
@@ -79,13 +91,20 @@ def load_or_exit(
     paths: Sequence[Path], pattern: str | None, exclude: Sequence[str]
 ) -> list[RunData]:
     """Discover and load runs; warnings go to stderr; exit 1 when no run could be read."""
+    import warnings
+
     from curvelens.core.discovery import discover
     from curvelens.core.loading import load_runs
 
     found = discover(paths, pattern=pattern, exclude=exclude)
     for issue in found.issues:
         click.echo(f"warning: {printable(str(issue))}", err=True)
-    runs = load_runs(found.runs)
+    use_cache = not click.get_current_context().meta.get("curvelens.no_cache", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = load_runs(found.runs, cache=use_cache)
+    for warning in caught:
+        click.echo(f"warning: {printable(str(warning.message))}", err=True)
     for run in runs:
         for issue in run.issues:
             click.echo(f"warning: {printable(str(issue))}", err=True)
@@ -300,5 +319,11 @@ def report(
     click.echo(f"wrote {len(planned)} files to {output}", err=True)
 
 
-#: The headless commands, in the order ``curvelens --help`` lists them.
-COMMANDS: tuple[click.Command, ...] = (summary, compare, report)
+def _commands() -> tuple[click.Command, ...]:
+    """The headless commands, in the order ``curvelens --help`` lists them."""
+    from curvelens.core.cache_cli import cache
+
+    return (summary, compare, report, cache)
+
+
+COMMANDS: tuple[click.Command, ...] = _commands()

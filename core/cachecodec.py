@@ -1,0 +1,113 @@
+"""A read result (but its points) and its per-metric summary as JSON for the parse cache, and
+back, exactly: NaN and infinities, huge integers, datetimes and paths all come back as they went.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curvelens.core.params import ParamValue
+from curvelens.core.readers.base import ReadResult
+from curvelens.core.schema import Issue, empty_points
+
+_INT_LIMIT = 2**63
+
+
+@cache
+def summary_schema() -> pl.Schema:
+    """The columns :func:`~curvelens.core.analysis.summary.summarize` gives for ``POINTS``."""
+    from curvelens.core.analysis.summary import summarize
+
+    return summarize(empty_points()).schema
+
+
+def encode_result(result: ReadResult, summary: pl.DataFrame) -> dict[str, Any]:
+    """``result`` (points left out) and ``summary`` as JSON-ready values."""
+    return {
+        "params": [[key, _value(value)] for key, value in result.params.items()],
+        "resumed": result.resumed,
+        "issues": [_issue(issue) for issue in result.issues],
+        "pending": [_issue(issue) for issue in result.pending],
+        "status": result.status,
+        "started": None if result.started is None else result.started.isoformat(),
+        "files": [str(path) for path in result.files],
+        "extra_sources": [str(path) for path in result.sources],
+        "name": result.name,
+        "summary": {name: _column(summary.get_column(name)) for name in summary.columns},
+    }
+
+
+def decode_result(meta: Mapping[str, Any]) -> tuple[ReadResult, pl.DataFrame]:
+    """What :func:`encode_result` was given (with empty points); ValueError/KeyError/TypeError
+    when ``meta`` is not such a value."""
+    started = meta["started"]
+    result = ReadResult(
+        points=empty_points(),
+        params={key: _unvalue(value) for key, value in meta["params"]},
+        resumed=bool(meta["resumed"]),
+        issues=tuple(_unissue(item) for item in meta["issues"]),
+        pending=tuple(_unissue(item) for item in meta["pending"]),
+        status=str(meta["status"]),
+        started=None if started is None else datetime.fromisoformat(started),
+        files=tuple(Path(path) for path in meta["files"]),
+        sources=tuple(Path(path) for path in meta["extra_sources"]),
+        name=meta["name"],
+    )
+    schema = summary_schema()
+    columns = meta["summary"]
+    if list(columns) != schema.names():
+        raise ValueError("summary columns differ")
+    data = {
+        name: [_unfloat(v) for v in values] if schema[name] == pl.Float64() else values
+        for name, values in columns.items()
+    }
+    return result, pl.DataFrame(data, schema=schema)
+
+
+def _value(value: ParamValue) -> Any:
+    """A param value JSON keeps as it is (non-finite floats and huge ints tagged)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT:
+        return {"int": str(value)}
+    return value
+
+
+def _unvalue(value: Any) -> ParamValue:
+    """The param value :func:`_value` encoded."""
+    if isinstance(value, dict):
+        return float(value["float"]) if "float" in value else int(value["int"])
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"not a param value: {value!r}")
+
+
+def _column(column: pl.Series) -> list[Any]:
+    """A summary column as a list; non-finite floats as their ``repr`` text."""
+    values = column.to_list()
+    if column.dtype != pl.Float64():
+        return values
+    return [v if v is None or math.isfinite(v) else repr(v) for v in values]
+
+
+def _unfloat(value: Any) -> Any:
+    """A summary cell :func:`_column` wrote."""
+    return float(value) if isinstance(value, str) else value
+
+
+def _issue(issue: Issue) -> list[Any]:
+    """An Issue as ``[path, message, line]``."""
+    return [str(issue.path), issue.message, issue.line]
+
+
+def _unissue(item: list[Any]) -> Issue:
+    """The Issue :func:`_issue` wrote."""
+    path, message, line = item
+    return Issue(Path(path), str(message), None if line is None else int(line))
