@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from curvelens.core.analysis.pairwise import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
+from curvelens.core.analysis.defaults import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
 from curvelens.core.printable import printable
-from curvelens.core.schema import RunData
 
 if TYPE_CHECKING:
     from curvelens.core.analysis.groups import ScalarAt
     from curvelens.core.reports.grouping import Grouping
+    from curvelens.core.schema import RunData
 
 F = TypeVar("F", bound=Callable[..., Any])
 
