@@ -20,7 +20,8 @@ from curvelens.core.analysis.bootstrap import (
     default_block_length,
     percentile_interval,
 )
-from curvelens.core.analysis.defaults import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
+from curvelens.core.analysis.defaults import DEFAULT_CONSECUTIVE as DEFAULT_CONSECUTIVE
+from curvelens.core.analysis.defaults import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 
 GapMode = Literal["relative", "absolute"]
 
