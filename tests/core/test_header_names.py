@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from curvelens.core.readers.delimited import column_names
@@ -24,6 +24,7 @@ def _by_rule(fields: list[str]) -> list[str]:
     st.lists(st.sampled_from(["a", "a_2", "a_3", "a_2_2", "b", "", " a", "column_2"]), min_size=1)
 )
 def test_duplicates_follow_the_rule(fields: list[str]) -> None:
+    assume(fields != [""])  # an empty header line has no field at all
     assert column_names(",".join(fields), ",") == _by_rule(fields)
 
 
