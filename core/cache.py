@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 import polars as pl
@@ -77,8 +78,9 @@ class Entry:
     """Every file parsed, as it was then."""
     result: ReadResult
     """The read result with empty points; :meth:`load_points` gives them."""
-    summary: pl.DataFrame
-    """:func:`curvelens.core.analysis.summary.summarize` of the points."""
+    summary: dict[str, list[Any]]
+    """:func:`curvelens.core.analysis.summary.summarize` of the points, as columns
+    (:func:`~curvelens.core.cachecodec.summary_frames` makes frames of many at once)."""
     load_points: Callable[[], pl.DataFrame]
     """Reads the points file (memory-mapped)."""
 

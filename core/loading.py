@@ -24,7 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from curvelens.core.cache import ParseCache, open_cache
+from curvelens.core.cache import Entry, ParseCache, open_cache
+from curvelens.core.cachecodec import summary_frames
 from curvelens.core.readers import ReadError, ReadResult, get_reader
 from curvelens.core.schema import POINTS, RUN_POINTS, RunData, RunRef, empty_points
 
@@ -131,26 +132,29 @@ def _from_cache(
     """Batches of the runs ``store`` holds unchanged."""
     if store is None:
         return
-    batch: list[tuple[int, RunData]] = []
+    found: list[tuple[int, Entry]] = []
     for index, ref in enumerate(refs):
         entry = store.lookup(ref)
-        if entry is None:
-            continue
-        loader = _cached_points(ref, entry.load_points)
-        batch.append((index, _run_data(ref, entry.result, entry.summary, loader)))
-        if len(batch) >= CACHE_BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        if entry is not None:
+            found.append((index, entry))
+    for start in range(0, len(found), CACHE_BATCH):
+        part = found[start : start + CACHE_BATCH]
+        summaries = summary_frames([entry.summary for _, entry in part])
+        yield [
+            (
+                index,
+                _run_data(refs[index], entry.result, summary, _cached_points(refs[index], entry)),
+            )
+            for (index, entry), summary in zip(part, summaries, strict=True)
+        ]
 
 
-def _cached_points(ref: RunRef, load: Callable[[], pl.DataFrame]) -> Callable[[], pl.DataFrame]:
-    """``load``, or a fresh parse when the cached points file has gone (evicted, replaced)."""
+def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
+    """The entry's points, or a fresh parse when its points file has gone (evicted)."""
 
     def points() -> pl.DataFrame:
         try:
-            frame = load()
+            frame = entry.load_points()
             if frame.schema == pl.Schema(POINTS):
                 return frame
         except (OSError, pl.exceptions.PolarsError):
