@@ -18,6 +18,9 @@ from curvelens.core.readers.base import ReadResult
 from curvelens.core.schema import Issue, empty_points
 
 _INT_LIMIT = 2**63
+_NONFINITE = ("nan", "inf", "-inf")
+_EMPTY = empty_points()
+"""The points of a decoded result (one frame shared: the real points are read apart)."""
 
 
 @cache
@@ -40,7 +43,8 @@ def encode_result(result: ReadResult, summary: pl.DataFrame) -> dict[str, Any]:
         "files": [str(path) for path in result.files],
         "extra_sources": [str(path) for path in result.sources],
         "name": result.name,
-        "summary": {name: _column(summary.get_column(name)) for name in summary.columns},
+        "summary": {name: summary.get_column(name).to_list() for name in summary.columns},
+        "summary_nonfinite": _nonfinite(summary),
     }
 
 
@@ -49,7 +53,7 @@ def decode_result(meta: Mapping[str, Any]) -> tuple[ReadResult, dict[str, list[A
     :func:`summary_frames`; ValueError/KeyError/TypeError when ``meta`` is not such a value."""
     started = meta["started"]
     result = ReadResult(
-        points=empty_points(),
+        points=_EMPTY,
         params={key: _unvalue(value) for key, value in meta["params"]},
         resumed=bool(meta["resumed"]),
         issues=tuple(_unissue(item) for item in meta["issues"]),
@@ -64,9 +68,10 @@ def decode_result(meta: Mapping[str, Any]) -> tuple[ReadResult, dict[str, list[A
     columns: dict[str, list[Any]] = meta["summary"]
     if list(columns) != schema.names() or len({len(v) for v in columns.values()}) > 1:
         raise ValueError("summary columns differ")
-    for name, values in columns.items():
-        if schema[name] == pl.Float64() and any(isinstance(v, str) for v in values):
-            columns[name] = [_unfloat(v) for v in values]
+    for name, row, text in meta["summary_nonfinite"]:
+        if schema[name] != pl.Float64() or text not in _NONFINITE:
+            raise ValueError("not a non-finite summary cell")
+        columns[name][row] = float(text)
     return result, columns
 
 
@@ -107,17 +112,15 @@ def _unvalue(value: Any) -> ParamValue:
     raise TypeError(f"not a param value: {value!r}")
 
 
-def _column(column: pl.Series) -> list[Any]:
-    """A summary column as a list; non-finite floats as their ``repr`` text."""
-    values = column.to_list()
-    if column.dtype != pl.Float64():
-        return values
-    return [v if v is None or math.isfinite(v) else repr(v) for v in values]
-
-
-def _unfloat(value: Any) -> Any:
-    """A summary cell :func:`_column` wrote."""
-    return float(value) if isinstance(value, str) else value
+def _nonfinite(summary: pl.DataFrame) -> list[list[Any]]:
+    """``[column, row, "nan"|"inf"|"-inf"]`` of every non-finite float cell (JSON has none)."""
+    cells = []
+    for name, dtype in summary.schema.items():
+        if dtype == pl.Float64():
+            column = summary.get_column(name)
+            for row in (column.is_infinite() | column.is_nan()).arg_true().to_list():
+                cells.append([name, row, repr(column[row])])
+    return cells
 
 
 def _issue(issue: Issue) -> list[Any]:
