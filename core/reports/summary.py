@@ -89,25 +89,24 @@ def _all_stats(
 ) -> dict[str, dict[str, dict[str, float | None]]]:
     """run index (as str) -> metric -> statistics, metrics sorted by name within a run."""
     by_run: dict[str, dict[str, dict[str, float | None]]] = {}
-    for table in _summaries(runs):
-        for run_index, metric, *values in table.select("run", "metric", *STATS).iter_rows():
+    for run_index, table in _summaries(runs):
+        columns = [table.get_column(name).to_list() for name in STATS_KEYS]
+        for metric, *values in zip(*columns):
             if metrics is None or metrics.search(metric):
                 stats = {name: _as_float(value) for name, value in zip(STATS, values, strict=True)}
                 by_run.setdefault(run_index, {})[metric] = stats
     return by_run
 
 
-def _summaries(runs: Sequence[RunData]) -> list[pl.DataFrame]:
-    """Summary tables with a ``run`` column (the run's index): the ones loading made, then
-    one :func:`summarize_runs` over the runs that have none."""
-    made = [
-        run.summary.select(pl.lit(str(index)).alias("run"), *STATS_KEYS)
-        for index, run in enumerate(runs)
-        if run.summary is not None and run.summary.height
-    ]
+def _summaries(runs: Sequence[RunData]) -> list[tuple[str, pl.DataFrame]]:
+    """(run index, summary table) pairs: the tables loading made, then the runs of one
+    :func:`summarize_runs` over the runs that have none."""
+    made = [(str(i), run.summary) for i, run in enumerate(runs) if run.summary is not None]
     missing = [(str(i), run.points) for i, run in enumerate(runs) if run.summary is None]
-    tables = [pl.concat(made)] if made else []
-    return [*tables, summarize_runs(missing)] if missing else tables
+    if not missing:
+        return made
+    table = summarize_runs(missing)
+    return made + [(key[0], part) for key, part in table.group_by("run", maintain_order=True)]
 
 
 def _as_float(value: object) -> float | None:
