@@ -45,7 +45,9 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The anchors (pandas, tbparse, TensorBoard) go into the bench extra, never the runtime deps.
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,png,bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tui_redraw.py
 
