@@ -249,27 +249,31 @@ class _GroupTables:
                 params[int(run_index)][name] = value
         return params
 
+    def _filled(self, name: str, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The filled cells of column ``name``: values, their steps, and where each log's
+        cells start in them (one entry more than logs)."""
+        column = self.frame.get_column(name)
+        ends = np.append(self.starts, column.len())
+        if not column.has_nulls():
+            return column.to_numpy(), steps, ends
+        rows = np.flatnonzero(column.is_not_null().to_numpy())
+        return column.drop_nulls().to_numpy(), steps[rows], np.searchsorted(rows, ends)
+
     def _points(self, steps: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
         """``POINTS`` of every log one after the other (within a log metric by metric in
         name order, rows in file order, empty cells dropped: what ``table_points`` builds),
         and how many points each log has."""
         if not self.metrics:
             return pl.DataFrame(schema=dict(POINTS)), np.zeros(len(self.paths), dtype=np.int64)
-        columns = [self.frame.get_column(name) for name in self.metrics]
-        blocks = [(s, s + h) for s, h in zip(self.starts.tolist(), self.heights.tolist())]
-        arrays = [column.to_numpy() for column in columns]
-        value = np.concatenate([array[s:e] for s, e in blocks for array in arrays])
-        step = np.concatenate([steps[s:e] for s, e in blocks for _ in arrays])
+        pieces = [self._filled(name, steps) for name in self.metrics]
+        logs = range(len(self.paths))
+        value = np.concatenate([v[b[i] : b[i + 1]] for i in logs for v, _, b in pieces])
+        step = np.concatenate([t[b[i] : b[i + 1]] for i in logs for _, t, b in pieces])
+        sizes = np.stack([np.diff(bounds) for _, _, bounds in pieces], axis=1)  # log x metric
         codes = np.repeat(
-            np.tile(np.arange(len(arrays), dtype=np.uint32), len(blocks)),
-            np.repeat(self.heights, len(arrays)),
+            np.tile(np.arange(len(pieces), dtype=np.uint32), len(logs)), sizes.ravel()
         )
-        counts = self.heights * len(arrays)
-        if any(column.has_nulls() for column in columns):
-            filled = [column.is_not_null().to_numpy() for column in columns]
-            keep = np.concatenate([array[s:e] for s, e in blocks for array in filled])
-            value, step, codes = value[keep], step[keep], codes[keep]
-            counts = np.add.reduceat(keep.astype(np.int64), self.starts * len(arrays))
+        counts = sizes.sum(axis=1)
         names = pl.Series("metric", self.metrics, dtype=pl.String())
         metric = pl.select(pl.lit(names).gather(pl.lit(pl.Series(codes)))).to_series()
         frame = pl.DataFrame(
