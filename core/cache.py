@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +53,7 @@ SETTLE_NS = 1_000_000_000
 """A source modified less than this before the parse started is not cached."""
 TOUCH_S = 3600.0
 """A hit refreshes its entry's LRU time when it is older than this."""
+EVICT_SHARE = 0.05
 _STALE_TEMP_S = 600.0
 
 
@@ -106,10 +108,20 @@ def cache_root() -> Path:
 
 
 def open_cache() -> ParseCache:
-    """The cache at :func:`cache_root`, sized by ``$CURVELENS_CACHE_MAX_MB`` if set."""
+    """The cache at :func:`cache_root`, sized by ``$CURVELENS_CACHE_MAX_MB`` if set; one
+    object per location and size in a process, so loading run by run (the app) shares its
+    eviction bookkeeping and its one warning."""
     limit = os.environ.get("CURVELENS_CACHE_MAX_MB", "")
     max_bytes = int(float(limit) * 2**20) if limit.replace(".", "", 1).isdigit() else None
-    return ParseCache(cache_root(), max_bytes or DEFAULT_MAX_BYTES)
+    key = (cache_root(), max_bytes or DEFAULT_MAX_BYTES)
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            _OPEN[key] = ParseCache(*key)
+        return _OPEN[key]
+
+
+_OPEN: dict[tuple[Path, int], ParseCache] = {}
+_OPEN_LOCK = threading.Lock()
 
 
 def stat_sig(path: str) -> FileSig | None:
@@ -130,6 +142,8 @@ class ParseCache:
         self.max_bytes = max_bytes
         self.writable = True
         self._stored = 0
+        """Bytes stored since the last eviction scan."""
+        self._scanned = False
 
     def key(self, ref: RunRef) -> str:
         """The entry name of ``ref``: a hash of its format and real path."""
@@ -199,12 +213,14 @@ class ParseCache:
             message = f"cache directory {self.root} is not writable ({exc.strerror or exc}); "
             warnings.warn(message + "loading without the cache", CacheWarning, stacklevel=2)
             return
-        self._stored += 1
+        self._stored += len(data) + _size(self.folder / f"{key}.{token}.arrow")
 
     def finish(self) -> None:
-        """After a load: evict least recently used entries when something was stored."""
-        if self._stored:
-            self._stored = 0
+        """After a load that stored entries: evict least recently used ones, on the first
+        store of the process and then after each :data:`EVICT_SHARE` of the cap written (a
+        scan lists the whole cache, too slow to repeat after every run the app loads)."""
+        if self._stored and (not self._scanned or self._stored > self.max_bytes * EVICT_SHARE):
+            self._stored, self._scanned = 0, True
             self.evict()
 
     def evict(self, max_bytes: int | None = None) -> None:
@@ -312,3 +328,11 @@ def _unlink(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _size(path: Path) -> int:
+    """The size of ``path``, 0 when it is gone."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

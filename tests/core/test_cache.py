@@ -287,3 +287,15 @@ def test_a_cache_entry_never_answers_for_another_run(tmp_path: Path) -> None:
     runs = load_runs(refs)
     assert [run.points["value"].to_list()[0] for run in runs] == [1.0, 9.0]
     assert pl.concat([run.points for run in runs]).height == 4
+
+
+def test_a_load_keeps_the_cache_under_its_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CURVELENS_CACHE_MAX_MB", "0.05")
+    for i in range(6):
+        _run_folder(tmp_path, f"r{i}", [_row(s, float(s), True) for s in range(1, 400)])
+    _assert_like_fresh(tmp_path)
+    info = open_cache().info()
+    assert info.max_bytes == int(0.05 * 2**20)
+    assert 0 < info.entries < 6 and info.bytes <= info.max_bytes
