@@ -8,10 +8,11 @@ Where: ``$CURVELENS_CACHE_DIR`` if set, else platformdirs' user cache directory
 version, the signature of the run's source files, the read result but its points, and the
 per-metric summary, so a report of summaries never opens the points file.
 
-Valid when: the entry's version is this one's, and every source file still has the (size,
-mtime_ns, inode) recorded, and so do (mtime_ns, inode) the run folder and the folders holding
-the sources (a file added or removed beside them changes those). A result is not stored when a
-source changed during or just before the parse (:data:`SETTLE_NS`): it may be half written.
+Valid when: the entry's :func:`code_version` is this one's (the parsing code's), every
+source file still has the (size, mtime_ns, inode) recorded, and so do (mtime_ns, inode) the
+run folder and the folders holding the sources (a file added or removed beside them changes
+those). A result is not stored when a source changed during or just before the parse
+(:data:`SETTLE_NS`): it may be half written.
 
 Safety: files are written under a temporary name and renamed (points first, then the meta
 naming them), so a concurrent process sees the old entry or the new one, never a mix. Any
@@ -27,6 +28,7 @@ offset the entry covers; :meth:`ParseCache.grown` names the sources that only gr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -124,6 +126,23 @@ _OPEN: dict[tuple[Path, int], ParseCache] = {}
 _OPEN_LOCK = threading.Lock()
 
 
+@functools.cache
+def code_version() -> str:
+    """What the entries depend on besides the logs: the curvelens and polars versions and a
+    hash of the code that parses (readers, loading, summary), so an entry written by other
+    parsing code is never served, released or not."""
+    core = Path(__file__).parent
+    files = [*sorted((core / "readers").glob("*.py")), core / "loading.py", core / "schema.py"]
+    files += [core / "cachecodec.py", core / "params.py", core / "analysis" / "summary.py"]
+    digest = hashlib.sha1()
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode())
+    return f"{__version__}+polars{pl.__version__}+{digest.hexdigest()[:16]}"
+
+
 def stat_sig(path: str) -> FileSig | None:
     """The signature of ``path`` now, None when it cannot be stat'ed."""
     try:
@@ -156,7 +175,7 @@ class ParseCache:
         meta_path = self.folder / f"{key}.json"
         try:
             meta = orjson.loads(meta_path.read_bytes())
-            if meta.get("version") != __version__ or meta.get("key") != key:
+            if meta.get("version") != code_version() or meta.get("key") != key:
                 return None
             sources = tuple(FileSig(*sig) for sig in meta["sources"])
             folders = tuple(FileSig(*sig) for sig in meta["folders"])
@@ -196,7 +215,7 @@ class ParseCache:
             return
         key, token = self.key(ref), secrets.token_hex(8)
         meta = encode_result(result, summary)
-        meta.update(version=__version__, key=key, token=token)
+        meta.update(version=code_version(), key=key, token=token)
         meta.update(
             sources=[_sig_list(s) for s in sources], folders=[_sig_list(s) for s in folders]
         )
