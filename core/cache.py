@@ -22,8 +22,9 @@ Size: at most ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`, ``$CURVELENS_CACHE_MAX_M
 least recently used entries go first (a hit refreshes the meta's mtime, hourly at most).
 
 Appends: each :class:`FileSig` in :attr:`Entry.sources` keeps the file's size, the byte
-offset the entry covers; :meth:`ParseCache.grown` names the sources that only grew since
-(same inode, longer), the seam for reading just the appended bytes.
+offset the entry covers; :meth:`ParseCache.entry` gives an entry whose logs changed since,
+and :meth:`ParseCache.grown` names its sources that only grew (same inode, longer): the seam
+for reading just the appended bytes and extending the cached prefix.
 """
 
 from __future__ import annotations
@@ -171,15 +172,23 @@ class ParseCache:
 
     def lookup(self, ref: RunRef) -> Entry | None:
         """The valid entry of ``ref``, or None (absent, stale, corrupt, other version)."""
+        entry = self.entry(ref, fresh=True)
+        if entry is not None:
+            self._touch(self.folder / f"{entry.key}.json")
+        return entry
+
+    def entry(self, ref: RunRef, fresh: bool = False) -> Entry | None:
+        """The entry of ``ref`` as written, even if its logs changed since unless ``fresh``
+        (what an incremental reader starts from, see :meth:`grown`); None when absent,
+        corrupt or of another version."""
         key = self.key(ref)
-        meta_path = self.folder / f"{key}.json"
         try:
-            meta = orjson.loads(meta_path.read_bytes())
+            meta = orjson.loads((self.folder / f"{key}.json").read_bytes())
             if meta.get("version") != code_version() or meta.get("key") != key:
                 return None
             sources = tuple(FileSig(*sig) for sig in meta["sources"])
             folders = tuple(FileSig(*sig) for sig in meta["folders"])
-            if any(stat_sig(sig.path) != sig for sig in (*sources, *folders)):
+            if fresh and any(stat_sig(sig.path) != sig for sig in (*sources, *folders)):
                 return None
             result, summary = decode_result(meta)
             points = self.folder / f"{key}.{meta['token']}.arrow"
@@ -187,7 +196,6 @@ class ParseCache:
                 return None
         except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError):
             return None
-        self._touch(meta_path)
         return Entry(key, sources, result, summary, _points_loader(points))
 
     def grown(self, entry: Entry) -> list[FileSig]:

@@ -147,6 +147,10 @@ def test_appended_bytes_are_named_for_an_incremental_read(tmp_path: Path) -> Non
     (grown,) = store.grown(entry)
     assert (grown.path, grown.size) == (str(log), size)
     assert store.lookup(ref) is None  # changed: not valid as a whole any more
+    stale = store.entry(ref)
+    assert stale is not None and store.grown(stale) == [grown]
+    prefix = stale.load_points()  # the points of the bytes before ``size``
+    assert prefix.height == 4 and prefix.equals(entry.load_points())
     _assert_like_fresh(tmp_path)
 
 
