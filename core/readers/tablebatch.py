@@ -23,7 +23,13 @@ import polars as pl
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.delimited import GUESS_BYTES, column_names, number_columns
-from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, never_finite
+from curvelens.core.readers.table import (
+    NEVER_PARAMS,
+    STEP_COLUMNS,
+    TIME_COLUMNS,
+    TableResult,
+    never_finite,
+)
 from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
@@ -198,10 +204,12 @@ class _GroupTables:
         """Per log: no number column (step included) of 2+ rows holds one value everywhere.
 
         Such a column is a param when written as integers, which the text decides: those logs
-        go to the single-file reader. NaN and null never compare equal, as there.
+        go to the single-file reader (but a constant ``epoch``, a metric either way). NaN and
+        null never compare equal, as there.
         """
         ok = np.ones(len(self.paths), dtype=bool)
-        numbers = [*self.metrics, *([self.step_name] if self.step_name else [])]
+        metrics = [name for name in self.metrics if name not in NEVER_PARAMS]  # stay metrics
+        numbers = [*metrics, *([self.step_name] if self.step_name else [])]
         for name in numbers:
             values = self.frame.get_column(name).to_numpy()
             low = np.minimum.reduceat(values, self.starts)
