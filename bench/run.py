@@ -1,10 +1,11 @@
 """``make bench``: curvelens beside the tools a user could pick instead, on the same data.
 
-Every case runs in a fresh subprocess (``--case NAME``), so its peak memory (ru_maxrss) is its
-own; cases run in interleaved rounds (round 1: every case, round 2: every case ...) and the
-table shows the median and the ratio to the case's anchor, with the load average: the
-machine is shared, so the ratios are the figures that count. Synthetic data is written once
-into a temporary folder; ``--scale 0.1`` shrinks every size for a quick smoke run.
+Every case runs in a fresh subprocess (``--case NAME``), so its peak memory (VmHWM, and
+ru_maxrss of the command it starts) is its own; cases run in interleaved rounds (round 1:
+every case, round 2: every case ...) and the table shows the median and the ratio to the
+case's anchor, with the load average: the machine is shared, so the ratios are the figures
+that count. Synthetic data is written once into a temporary folder; ``--scale 0.1`` shrinks
+every size for a quick smoke run, ``--only TEXT`` runs the cases whose name holds TEXT.
 
 Anchors (the ``bench`` extra, never runtime dependencies): tbparse and TensorBoard's
 ``EventAccumulator`` on a 1M-scalar event file; ``pandas.read_csv`` and
@@ -50,6 +51,8 @@ class Case:
     """Empty the parse cache before each round."""
     imports: tuple[str, ...] = ("curvelens.core.loading", "curvelens.core.discovery")
     """Imported before the clock starts."""
+    setup: Callable[[float], None] | None = None
+    """Run before the clock starts (builds in-memory inputs)."""
 
 
 def _n(count: int, scale: float) -> int:
@@ -188,7 +191,59 @@ def _event_accumulator(data: Path, scale: float) -> None:
     assert all(accumulator.Scalars(tag) for tag in accumulator.Tags()["scalars"])
 
 
+def _discover(data: Path, scale: float) -> None:
+    """Discovery of 10,000 run folders (listing only, nothing read)."""
+    from curvelens.core.discovery import discover
+
+    assert len(discover([data / "runs10000"]).runs) == _n(10_000, scale)
+
+
+_FRAMES: dict[str, pl.DataFrame] = {}
+
+
+def _twenty_runs(scale: float) -> None:
+    """A RUN_POINTS frame of 20 runs x 100k points of one metric, for ``_summarize``."""
+    points = _n(100_000, scale)
+    _FRAMES["points"] = pl.DataFrame(
+        {
+            "run": np.repeat([f"r{i}" for i in range(20)], points),
+            "metric": "loss",
+            "step": np.tile(np.arange(points, dtype=np.float64), 20),
+            "value": np.random.default_rng(0).normal(size=20 * points),
+            "wall_time": np.full(20 * points, np.nan),
+        }
+    ).with_columns(pl.col("wall_time").fill_nan(None))
+
+
+def _summarize(data: Path, scale: float) -> None:
+    """summarize() of the 20 x 100k frame."""
+    from curvelens.core.analysis.summary import summarize
+
+    summarize(_FRAMES["points"])
+
+
+def _bootstrap(data: Path, scale: float) -> None:
+    """Stratified bootstrap of an IQM difference: 10,000 resamples, 2 groups x 10 runs."""
+    from curvelens.core.analysis.bootstrap import iqm_rows, percentile_interval
+    from curvelens.core.analysis.bootstrap import stratified_bootstrap as boot
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1.0, 0.1, 10), rng.normal(0.9, 0.1, 10)
+    dist = boot(a, b, lambda x, y: iqm_rows(y) - iqm_rows(x), rng, _n(10_000, scale))
+    percentile_interval(dist)
+
+
 CASES: dict[str, Case] = {
+    "discovery of 10,000 run folders": Case(_discover, target="< 0.5 s"),
+    "summarize 20 runs x 100k points": Case(
+        _summarize,
+        target="< 50 ms",
+        imports=("curvelens.core.analysis.summary",),
+        setup=_twenty_runs,
+    ),
+    "bootstrap 10k resamples, 2 x 10 runs": Case(
+        _bootstrap, target="< 1 s", imports=("curvelens.core.analysis.bootstrap",)
+    ),
     "events 1M scalars: tbparse": Case(_tbparse, imports=("tbparse",)),
     "events 1M scalars: TensorBoard EventAccumulator": Case(
         _event_accumulator, imports=("tensorboard.backend.event_processing.event_accumulator",)
@@ -224,12 +279,24 @@ def run_case(name: str, data: Path, scale: float) -> dict[str, float]:
     case = CASES[name]
     for module in case.imports:  # imports are start-up, not the case
         importlib.import_module(module)
+    if case.setup is not None:
+        case.setup(scale)
     start = time.perf_counter()
     case.run(data, scale)
     seconds = time.perf_counter() - start
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": seconds, "peak_mb": max(own, kids) / 1024}
+    return {"seconds": seconds, "peak_mb": max(_own_peak_kb(), kids) / 1024}
+
+
+def _own_peak_kb() -> int:
+    """This process's peak RSS in kB since its exec (ru_maxrss also counts the bench parent
+    it was forked from)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1])
 
 
 def _measure(name: str, data: Path, scale: float, cache: Path) -> dict[str, float]:
