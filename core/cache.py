@@ -228,14 +228,14 @@ class ParseCache:
         meta.update(
             sources=[_sig_list(s) for s in sources], folders=[_sig_list(s) for s in folders]
         )
+        old = _token(self.folder / f"{key}.json")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _write_atomic(self.folder / f"{key}.{token}.arrow", _compact(result.points).write_ipc)
             data = orjson.dumps(meta)
             _write_atomic(self.folder / f"{key}.json", lambda path: Path(path).write_bytes(data))
-            for path in self.folder.glob(f"{key}.*.arrow"):
-                if path.name != f"{key}.{token}.arrow":
-                    _unlink(path)  # a reader holding the old meta re-parses instead
+            if old is not None:  # a reader holding the old meta re-parses instead
+                _unlink(self.folder / f"{key}.{old}.arrow")
         except OSError as exc:
             self.writable = False
             message = f"cache directory {self.root} is not writable ({exc.strerror or exc}); "
@@ -314,6 +314,15 @@ class ParseCache:
                 os.utime(path)
         except OSError:
             pass
+
+
+def _token(meta_path: Path) -> str | None:
+    """The points token the meta at ``meta_path`` names, None if there is none to read."""
+    try:
+        token = orjson.loads(meta_path.read_bytes()).get("token")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) and token.isalnum() else None
 
 
 def _compact(points: pl.DataFrame) -> pl.DataFrame:

@@ -120,6 +120,8 @@ def test_cache_equals_a_fresh_parse_over_appends_truncations_and_rewrites(
         _settle(log, config)
         _assert_like_fresh(root, store)
         _assert_like_fresh(root, store)  # the second load is served from the cache
+        points_files = list(store.folder.glob("*.arrow"))
+        assert len(points_files) == len(list(store.folder.glob("*.json")))  # old ones gone
 
 
 def test_an_unchanged_root_is_served_from_the_cache(tmp_path: Path, own_cache_dir: Path) -> None:
