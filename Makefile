@@ -49,7 +49,9 @@ typecheck: $(STAMP) pkgtree
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The anchors (pandas, tbparse, TensorBoard) go into the bench extra, never the runtime deps.
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,png,bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tui_redraw.py
 	$(BIN)/python bench/hostile.py

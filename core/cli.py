@@ -14,18 +14,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from curvelens.core.printable import printable
-from curvelens.core.schema import RunData
 
 if TYPE_CHECKING:
     from curvelens.core.reports.grouping import Grouping
+    from curvelens.core.schema import RunData
 
 F = TypeVar("F", bound=Callable[..., Any])
 FOLLOW_LINKS = "curvelens.follow_links"
 """``click.Context.meta`` key of the ``--follow-links`` flag."""
 
 
+def _no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Remember ``--no-cache`` for :func:`load_or_exit`."""
+    ctx.meta["curvelens.no_cache"] = value
+
+
 def source_options(func: F) -> F:
-    """The ``PATH... --pattern --exclude`` arguments every command shares."""
+    """The ``PATH... --pattern --exclude --no-cache`` arguments every command shares."""
+    func = click.option(
+        "--no-cache",
+        is_flag=True,
+        expose_value=False,
+        callback=_no_cache,
+        help="Parse every log again; neither read nor fill the parse cache.",
+    )(func)
     func = click.option(
         "--exclude",
         multiple=True,
@@ -66,6 +78,8 @@ def load_or_exit(
     paths: Sequence[Path], pattern: str | None, exclude: Sequence[str]
 ) -> list[RunData]:
     """Discover and load runs; warnings go to stderr; exit 1 when no run could be read."""
+    import warnings
+
     from curvelens.core.discovery import discover
     from curvelens.core.loading import load_runs
 
@@ -73,7 +87,12 @@ def load_or_exit(
     found = discover(paths, pattern=pattern, exclude=exclude, follow_links=follow)
     for issue in found.issues:
         click.echo(f"warning: {printable(str(issue))}", err=True)
-    runs = load_runs(found.runs)
+    use_cache = not click.get_current_context().meta.get("curvelens.no_cache", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = load_runs(found.runs, cache=use_cache)
+    for warning in caught:
+        click.echo(f"warning: {printable(str(warning.message))}", err=True)
     for run in runs:
         for issue in run.issues:
             click.echo(f"warning: {printable(str(issue))}", err=True)
@@ -177,5 +196,12 @@ def group_or_exit(
 # this module first: it pulls that one in).
 from curvelens.core.compare_cli import compare, report  # noqa: E402
 
-#: The headless commands, in the order ``curvelens --help`` lists them.
-COMMANDS: tuple[click.Command, ...] = (summary, compare, report)
+
+def _commands() -> tuple[click.Command, ...]:
+    """The headless commands, in the order ``curvelens --help`` lists them."""
+    from curvelens.core.cache_cli import cache
+
+    return (summary, compare, report, cache)
+
+
+COMMANDS: tuple[click.Command, ...] = _commands()

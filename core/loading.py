@@ -9,6 +9,7 @@ the name the log records when it has one (``ReadResult.name``); id, path and for
 Params of a run inside a Hydra job folder include its saved config and overrides
 (:mod:`curvelens.core.readers.hydra`), whatever the log format.
 Reading only opens files for reading: nothing is written under run folders.
+Runs the parse cache (:mod:`curvelens.core.cache`) holds unchanged are not parsed again.
 Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
 the reference layout's CSV logs) are read together first; the same results, fewer calls.
 """
@@ -25,33 +26,47 @@ from pathlib import Path
 
 import polars as pl
 
+from curvelens.core.cache import Entry, ParseCache, open_cache
+from curvelens.core.cachecodec import summary_frames
 from curvelens.core.readers import ReadError, ReadResult, get_reader
 from curvelens.core.readers.hydra import hydra_params
 from curvelens.core.readers.textfile import confined
-from curvelens.core.schema import RUN_POINTS, RunData, RunRef, empty_points
+from curvelens.core.schema import POINTS, RUN_POINTS, RunData, RunRef, empty_points
 
 RUNNING_WINDOW_S = 300.0
 """A run whose newest log file changed less than this many seconds ago is ``running``."""
 MAX_WORKERS = 4
+CACHE_BATCH = 200
+"""Runs per batch yielded from the cache (the app shows them as they come)."""
 
 
-def load_run(ref: RunRef) -> RunData:
-    """Read one run; any failure becomes ``RunData.error`` (with the file path), never raised."""
+def load_run(ref: RunRef, cache: ParseCache | bool = True) -> RunData:
+    """Read one run (through the cache, see :func:`iter_load`); any failure becomes
+    ``RunData.error`` (with the file path), never raised."""
+    return load_runs([ref], cache=cache)[0]
+
+
+def _parse(ref: RunRef) -> ReadResult | str:
+    """Read one run with its reader; the error message when it cannot be read."""
     try:
         reader = get_reader(ref.format)
     except KeyError:
-        return _failed(ref, f"{ref.path}: no reader for format {ref.format!r}")
+        return f"{ref.path}: no reader for format {ref.format!r}"
     try:
         with confined([ref.path]):
-            result = reader.read(ref.path)
+            return reader.read(ref.path)
     except ReadError as exc:
-        return _failed(ref, str(exc))
+        return str(exc)
     except Exception as exc:  # a reader bug must not take the other runs down
-        return _failed(ref, f"{ref.path}: unexpected {type(exc).__name__}: {exc}")
-    return _run_data(ref, result)
+        return f"{ref.path}: unexpected {type(exc).__name__}: {exc}"
 
 
-def _run_data(ref: RunRef, result: ReadResult) -> RunData:
+def _run_data(
+    ref: RunRef,
+    result: ReadResult,
+    summary: pl.DataFrame | None,
+    load_points: Callable[[], pl.DataFrame] | None = None,
+) -> RunData:
     """The RunData of a successful read (status, updated time, pending issues)."""
     updated = _newest_mtime(result.files)
     status = _status(result, updated)
@@ -59,18 +74,22 @@ def _run_data(ref: RunRef, result: ReadResult) -> RunData:
     issues = result.issues + tuple(hydra_issues)
     return RunData(
         ref=replace(ref, name=result.name) if result.name else ref,
-        points=result.points,
+        points=None if load_points else result.points,
         params={**hydra, **result.params},
         status=status,
         started=result.started,
         updated=updated,
         resumed=result.resumed,
         issues=issues if status == "running" else issues + result.pending,
+        load_points=load_points,
+        summary=summary,
     )
 
 
 def load_runs(
-    refs: Sequence[RunRef], on_progress: Callable[[int, int], None] | None = None
+    refs: Sequence[RunRef],
+    on_progress: Callable[[int, int], None] | None = None,
+    cache: ParseCache | bool = True,
 ) -> list[RunData]:
     """Load ``refs``; results keep the order of ``refs``.
 
@@ -78,7 +97,7 @@ def load_runs(
     """
     results: list[RunData | None] = [None] * len(refs)
     done = 0
-    for batch in iter_load(refs):
+    for batch in iter_load(refs, cache=cache):
         for index, run in batch:
             results[index] = run
         done += len(batch)
@@ -87,49 +106,135 @@ def load_runs(
     return [run for run in results if run is not None]
 
 
-def iter_load(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:
+def iter_load(
+    refs: Sequence[RunRef], cache: ParseCache | bool = True
+) -> Iterator[list[tuple[int, RunData]]]:
     """The one loading path: yield batches of ``(index into refs, RunData)`` as they load.
 
-    Runs whose reader batches (:meth:`Reader.read_many`) come first, format by format; the
-    rest are read one by one in a small thread pool and yielded as each finishes. Every
-    ref is yielded exactly once. The app drains this in a worker; the CLI collects it.
+    Runs the parse cache holds unchanged come first (their points read on first use); then
+    runs whose reader batches (:meth:`Reader.read_many`), format by format; the rest are
+    read one by one in a small thread pool and yielded as each finishes. Every parsed run
+    gets its summary and is stored in the cache. Every ref is yielded exactly once. ``cache``:
+    True for the user's cache (:func:`~curvelens.core.cache.open_cache`), False for none.
+    The app drains this in a worker; the CLI collects it.
     """
+    store = open_cache() if cache is True else cache or None
     seen: set[int] = set()
-    for batch in _load_batched(refs):
-        seen.update(index for index, _ in batch)
-        yield batch
-    rest = [index for index in range(len(refs)) if index not in seen]
-    if not rest:
+    try:
+        for batch in _from_cache(refs, store):
+            seen.update(index for index, _ in batch)
+            yield batch
+        for batch in _load_batched(refs, seen, store):
+            seen.update(index for index, _ in batch)
+            yield batch
+        rest = [index for index in range(len(refs)) if index not in seen]
+        if rest:
+            yield from _load_each(refs, rest, store)
+    finally:
+        if store is not None:
+            store.finish()
+
+
+def _from_cache(
+    refs: Sequence[RunRef], store: ParseCache | None
+) -> Iterator[list[tuple[int, RunData]]]:
+    """Batches of the runs ``store`` holds unchanged."""
+    if store is None:
         return
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(rest)))
+    found: list[tuple[int, Entry]] = []
+    for index, ref in enumerate(refs):
+        entry = store.lookup(ref)
+        if entry is not None:
+            found.append((index, entry))
+    for start in range(0, len(found), CACHE_BATCH):
+        part = found[start : start + CACHE_BATCH]
+        summaries = summary_frames([entry.summary for _, entry in part])
+        yield [
+            (
+                index,
+                _run_data(refs[index], entry.result, summary, _cached_points(refs[index], entry)),
+            )
+            for (index, entry), summary in zip(part, summaries, strict=True)
+        ]
+
+
+def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
+    """The entry's points, or a fresh parse when its points file has gone (evicted)."""
+
+    def points() -> pl.DataFrame:
+        try:
+            frame = entry.load_points()
+            if frame.schema == pl.Schema(POINTS):
+                return frame
+        except (OSError, pl.exceptions.PolarsError):
+            pass
+        result = _parse(ref)
+        return empty_points() if isinstance(result, str) else result.points
+
+    return points
+
+
+def _load_batched(
+    refs: Sequence[RunRef], seen: set[int], store: ParseCache | None
+) -> Iterator[list[tuple[int, RunData]]]:
+    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read."""
+    by_format: dict[str, list[int]] = {}
+    for index, ref in enumerate(refs):
+        if index not in seen:
+            by_format.setdefault(ref.format, []).append(index)
+    for name, indices in by_format.items():
+        started = time.time_ns()
+        try:
+            paths = [refs[index].path for index in indices]
+            with confined(paths):
+                many = get_reader(name).read_many(paths)
+        except Exception:  # unknown format, reader bug: the single reads report it run by run
+            continue
+        done = [(index, result) for index, result in zip(indices, many) if result is not None]
+        summaries = summarize_results([result for _, result in done])
+        batch = []
+        for (index, result), summary in zip(done, summaries, strict=True):
+            if store is not None:
+                store.store(refs[index], result, summary, started)
+            batch.append((index, _run_data(refs[index], result, summary)))
+        if batch:
+            yield batch
+
+
+def _load_each(
+    refs: Sequence[RunRef], indices: list[int], store: ParseCache | None
+) -> Iterator[list[tuple[int, RunData]]]:
+    """Read ``indices`` one by one in a thread pool, each yielded as it finishes."""
+
+    def read(index: int) -> RunData:
+        started = time.time_ns()
+        result = _parse(refs[index])
+        if isinstance(result, str):
+            return _failed(refs[index], result)
+        (summary,) = summarize_results([result])
+        if store is not None:
+            store.store(refs[index], result, summary, started)
+        return _run_data(refs[index], result, summary)
+
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(indices)))
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = {pool.submit(load_run, refs[index]): index for index in rest}
+        futures = {pool.submit(read, index): index for index in indices}
         for future in as_completed(futures):
             yield [(futures[future], future.result())]
     finally:  # a consumer that stops early (the app quitting) must not wait for the rest
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _load_batched(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:
-    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read."""
-    by_format: dict[str, list[int]] = {}
-    for index, ref in enumerate(refs):
-        by_format.setdefault(ref.format, []).append(index)
-    for name, indices in by_format.items():
-        try:
-            paths = [refs[index].path for index in indices]
-            with confined(paths):
-                many = get_reader(name).read_many(paths)
-        except Exception:  # unknown format, reader bug: load_run reports it run by run
-            continue
-        batch = [
-            (index, _run_data(refs[index], result))
-            for index, result in zip(indices, many, strict=True)
-            if result is not None
-        ]
-        if batch:
-            yield batch
+def summarize_results(results: Sequence[ReadResult]) -> list[pl.DataFrame]:
+    """:func:`~curvelens.core.analysis.summary.summarize` of each result's points, computed
+    together (one batched pass, not one call per run)."""
+    from curvelens.core.analysis.summary import summarize_runs
+
+    table = summarize_runs([(str(i), result.points) for i, result in enumerate(results)])
+    parts = table.partition_by("run", as_dict=True, include_key=False, maintain_order=True)
+    empty = table.clear().drop("run")
+    return [parts.get((str(i),), empty) for i in range(len(results))]
 
 
 def stack_points(runs: Sequence[RunData]) -> pl.DataFrame:

@@ -19,9 +19,10 @@ points of many runs are stacked into one frame.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -76,14 +77,18 @@ class RunRef:
     """Name of the reader that recognised it (``reference``, ``csv``, ``jsonl`` ...)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, eq=False)
 class RunData:
-    """Everything read from one run: its points, params and what went wrong."""
+    """Everything read from one run: its points, params and what went wrong.
+
+    ``points`` may be loaded lazily (from the parse cache): ``load_points`` gives them on
+    first access; ``points``, when given, win.
+    """
 
     ref: RunRef
     """The discovered run; ``name`` may be the log's own run name (see :class:`RunRef`)."""
-    points: pl.DataFrame
-    """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
+    load_points: Callable[[], pl.DataFrame] = field(repr=False)
+    """Gives :attr:`points` (called once, on first access)."""
     params: Mapping[str, str | int | float | bool | None] = field(default_factory=dict)
     """Flattened (dotted keys) config values and constant log columns."""
     status: str = "unknown"
@@ -97,8 +102,57 @@ class RunData:
     """Warnings: the run loaded, but these lines or files were skipped or suspicious."""
     error: str | None = None
     """Set when the run could not be read at all; ``points`` is then empty."""
+    summary: pl.DataFrame | None = field(default=None, repr=False)
+    """:func:`curvelens.core.analysis.summary.summarize` of ``points`` when loading computed
+    it (or the cache held it), so reports need not read the points; None otherwise."""
+
+    def __init__(
+        self,
+        ref: RunRef,
+        points: pl.DataFrame | None = None,
+        params: Mapping[str, str | int | float | bool | None] | None = None,
+        status: str = "unknown",
+        started: datetime | None = None,
+        updated: datetime | None = None,
+        resumed: bool = False,
+        issues: tuple[Issue, ...] = (),
+        error: str | None = None,
+        *,
+        load_points: Callable[[], pl.DataFrame] | None = None,
+        summary: pl.DataFrame | None = None,
+    ) -> None:
+        if points is not None or load_points is None:  # given points win (``replace``)
+            frame = empty_points() if points is None else points
+            load_points = _constant(frame)
+            object.__setattr__(self, "points", frame)
+        values = {
+            "ref": ref,
+            "load_points": load_points,
+            "params": {} if params is None else params,
+            "status": status,
+            "started": started,
+            "updated": updated,
+            "resumed": resumed,
+            "issues": issues,
+            "error": error,
+            "summary": summary,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def points(self) -> pl.DataFrame:
+        """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
+        return self.load_points()
 
     @property
     def metrics(self) -> list[str]:
         """Metric names present in this run, sorted."""
+        if self.summary is not None:
+            return sorted(self.summary.get_column("metric").to_list())
         return sorted(self.points.get_column("metric").unique().to_list())
+
+
+def _constant(frame: pl.DataFrame) -> Callable[[], pl.DataFrame]:
+    """A loader giving ``frame``."""
+    return lambda: frame

@@ -1,4 +1,5 @@
-"""Shared test helpers: where the real fixture logs live (read in place, never copied)."""
+"""Shared test helpers: where the real fixture logs live (read in place, never copied), and a
+parse cache of each test's own (never the developer's)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "fixtures" / "real"
+
+
+@pytest.fixture(autouse=True)
+def own_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Point ``$CURVELENS_CACHE_DIR`` at a fresh folder for every test (subprocesses too)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("CURVELENS_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -22,13 +22,8 @@ from curvelens.core.analysis.bootstrap import (
     default_block_length,
     percentile_interval,
 )
-
-#: Default divergence threshold: 5 % relative gap (|b/a - 1| > 0.05), a gap well beyond
-#: typical seed-to-seed noise of a smoothed loss, yet small enough to flag a real change.
-DEFAULT_THRESHOLD = 0.05
-#: Default number of consecutive aligned points beyond the threshold: 3, so a single
-#: noisy eval (or two) does not count as a divergence.
-DEFAULT_CONSECUTIVE = 3
+from curvelens.core.analysis.defaults import DEFAULT_CONSECUTIVE as DEFAULT_CONSECUTIVE
+from curvelens.core.analysis.defaults import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 
 GapMode = Literal["relative", "absolute"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -49,6 +49,22 @@ def _curves(
                 values = ema(values, smoothed)
             out.setdefault(name, {})[run.ref.id] = Curve(run.ref.id, steps, values)
     return dict(sorted(out.items()))
+
+
+def _shared(
+    by_metric: dict[str, dict[str, Curve]], groups: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, dict[str, Curve]], int]:
+    """With two groups or more, only the metrics runs of at least two groups logged (a
+    metric one side lacks has nothing to compare), and how many were left out."""
+    if len(groups) < 2:
+        return by_metric, 0
+    group_of = {run: name for name, members in groups.items() for run in members}
+    kept = {
+        metric: curves
+        for metric, curves in by_metric.items()
+        if len({group_of.get(run) for run in curves}) >= 2
+    }
+    return kept, len(by_metric) - len(kept)
 
 
 def _with_holm(metrics: list[MetricComparison]) -> list[MetricComparison]:
@@ -110,9 +126,11 @@ def _build(runs: Sequence[RunData], options: CompareOptions) -> Comparison:
     groups = {g: tuple(rs) for g, rs in grouping.groups.items()}
     ctx = Context(groups, grouping.keys, names, options)
     wanted = re.compile(options.metrics) if options.metrics else None
-    by_metric = _curves(runs, wanted, options.smoothed)
+    by_metric, one_sided = _shared(_curves(runs, wanted, options.smoothed), groups)
     metrics = _with_holm([metric_comparison(m, c, ctx) for m, c in by_metric.items()])
     notes = list(POLICY_NOTES)
+    if one_sided:
+        notes.append(f"{one_sided} metric(s) logged by one group only: not compared")
     if options.smoothed is not None:
         notes.insert(0, f"SMOOTHED comparison: EMA weight {options.smoothed:g} applied first")
     shown = {g: tuple(names[r] for r in rs) for g, rs in groups.items()}

@@ -65,6 +65,8 @@ class ReadResult:
     """When the run started (timezone-aware), if the format or the files tell."""
     files: tuple[Path, ...] = ()
     """The log files read; their newest mtime is the run's ``updated`` time."""
+    sources: tuple[Path, ...] = ()
+    """Other files the result depends on (config files), so the parse cache sees them change."""
     name: str | None = None
     """The run's name as the format records it (MLflow ``run_name``, W&B display name),
     shown instead of the folder name; None keeps the folder name."""

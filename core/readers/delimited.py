@@ -59,14 +59,25 @@ def _read_rows(
 
 
 def column_names(header: str, sep: str) -> list[str]:
-    """Header fields, stripped, with empty names filled and duplicates suffixed (``a``, ``a_2``)."""
+    """Header fields, stripped, with empty names filled and duplicates suffixed (``a``, ``a_2``).
+
+    Linear in the number of fields: each base name remembers the next suffix to try (names
+    taken stay taken, so the smaller ones need no second look).
+    """
     fields = next(csv.reader([header.strip("\r\n")], delimiter=sep), [])
     names: list[str] = []
+    taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for index, raw in enumerate(fields):
         base = raw.strip() or f"column_{index + 1}"
-        name, suffix = base, 2
-        while name in names:
-            name, suffix = f"{base}_{suffix}", suffix + 1
+        name, suffix = base, next_suffix.get(base, 2)
+        if name in taken:
+            name = f"{base}_{suffix}"
+            while name in taken:
+                suffix += 1
+                name = f"{base}_{suffix}"
+            next_suffix[base] = suffix + 1
+        taken.add(name)
         names.append(name)
     return names
 

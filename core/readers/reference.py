@@ -127,6 +127,7 @@ class ReferenceReader(Reader):
             pending=tuple(table.pending),
             started=started,
             files=(log,),
+            sources=tuple(configs),
         )
 
     @staticmethod

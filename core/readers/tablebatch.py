@@ -23,7 +23,13 @@ import polars as pl
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.delimited import GUESS_BYTES, column_names, number_columns
-from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, never_finite
+from curvelens.core.readers.table import (
+    NEVER_PARAMS,
+    STEP_COLUMNS,
+    TIME_COLUMNS,
+    TableResult,
+    never_finite,
+)
 from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
@@ -198,10 +204,12 @@ class _GroupTables:
         """Per log: no number column (step included) of 2+ rows holds one value everywhere.
 
         Such a column is a param when written as integers, which the text decides: those logs
-        go to the single-file reader. NaN and null never compare equal, as there.
+        go to the single-file reader (but a constant ``epoch``, a metric either way). NaN and
+        null never compare equal, as there.
         """
         ok = np.ones(len(self.paths), dtype=bool)
-        numbers = [*self.metrics, *([self.step_name] if self.step_name else [])]
+        metrics = [name for name in self.metrics if name not in NEVER_PARAMS]  # stay metrics
+        numbers = [*metrics, *([self.step_name] if self.step_name else [])]
         for name in numbers:
             values = self.frame.get_column(name).to_numpy()
             low = np.minimum.reduceat(values, self.starts)
@@ -249,27 +257,31 @@ class _GroupTables:
                 params[int(run_index)][name] = value
         return params
 
+    def _filled(self, name: str, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The filled cells of column ``name``: values, their steps, and where each log's
+        cells start in them (one entry more than logs)."""
+        column = self.frame.get_column(name)
+        ends = np.append(self.starts, column.len())
+        if not column.has_nulls():
+            return column.to_numpy(), steps, ends
+        rows = np.flatnonzero(column.is_not_null().to_numpy())
+        return column.drop_nulls().to_numpy(), steps[rows], np.searchsorted(rows, ends)
+
     def _points(self, steps: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
         """``POINTS`` of every log one after the other (within a log metric by metric in
         name order, rows in file order, empty cells dropped: what ``table_points`` builds),
         and how many points each log has."""
         if not self.metrics:
             return pl.DataFrame(schema=dict(POINTS)), np.zeros(len(self.paths), dtype=np.int64)
-        columns = [self.frame.get_column(name) for name in self.metrics]
-        blocks = [(s, s + h) for s, h in zip(self.starts.tolist(), self.heights.tolist())]
-        arrays = [column.to_numpy() for column in columns]
-        value = np.concatenate([array[s:e] for s, e in blocks for array in arrays])
-        step = np.concatenate([steps[s:e] for s, e in blocks for _ in arrays])
+        pieces = [self._filled(name, steps) for name in self.metrics]
+        logs = range(len(self.paths))
+        value = np.concatenate([v[b[i] : b[i + 1]] for i in logs for v, _, b in pieces])
+        step = np.concatenate([t[b[i] : b[i + 1]] for i in logs for _, t, b in pieces])
+        sizes = np.stack([np.diff(bounds) for _, _, bounds in pieces], axis=1)  # log x metric
         codes = np.repeat(
-            np.tile(np.arange(len(arrays), dtype=np.uint32), len(blocks)),
-            np.repeat(self.heights, len(arrays)),
+            np.tile(np.arange(len(pieces), dtype=np.uint32), len(logs)), sizes.ravel()
         )
-        counts = self.heights * len(arrays)
-        if any(column.has_nulls() for column in columns):
-            filled = [column.is_not_null().to_numpy() for column in columns]
-            keep = np.concatenate([array[s:e] for s, e in blocks for array in filled])
-            value, step, codes = value[keep], step[keep], codes[keep]
-            counts = np.add.reduceat(keep.astype(np.int64), self.starts * len(arrays))
+        counts = sizes.sum(axis=1)
         names = pl.Series("metric", self.metrics, dtype=pl.String())
         metric = pl.select(pl.lit(names).gather(pl.lit(pl.Series(codes)))).to_series()
         frame = pl.DataFrame(

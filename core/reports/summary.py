@@ -1,16 +1,21 @@
 """The ``summary`` report: per run and metric, count, range, first/last, extremes, mean, std.
 
-Built from :func:`curvelens.core.analysis.summary.summarize_runs` (the stacked points), then
-written as aligned text, Markdown, strict JSON (non-finite values as null) or CSV.
+Built from each run's ``RunData.summary`` (computed while loading, or kept by the parse cache:
+no pass over the points here), else :func:`curvelens.core.analysis.summary.summarize_runs`;
+written as aligned text, Markdown, strict JSON (orjson; non-finite values as null) or CSV.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import orjson
+import polars as pl
 
 from curvelens.core.analysis.summary import summarize_runs
 from curvelens.core.printable import printable
@@ -22,7 +27,6 @@ from curvelens.core.reports.format import (
     markdown_table,
     text_table,
 )
-from curvelens.core.reports.jsonindent import dumps_indented
 from curvelens.core.schema import RunData
 
 #: Statistics in output order; the ones ending in ``step`` are steps, ``count``s are ints.
@@ -40,6 +44,7 @@ STATS = (
     "std",
     "nan_count",
 )
+STATS_KEYS = ("metric", *STATS)
 _INTS = ("count", "nan_count")
 _STEPS = ("first_step", "last_step", "min_step", "max_step")
 
@@ -83,13 +88,25 @@ def _all_stats(
     runs: Sequence[RunData], metrics: re.Pattern[str] | None
 ) -> dict[str, dict[str, dict[str, float | None]]]:
     """run index (as str) -> metric -> statistics, metrics sorted by name within a run."""
-    table = summarize_runs([(str(index), run.points) for index, run in enumerate(runs)])
     by_run: dict[str, dict[str, dict[str, float | None]]] = {}
-    for run_index, metric, *values in table.select("run", "metric", *STATS).iter_rows():
-        if metrics is None or metrics.search(metric):
-            stats = {name: _as_float(value) for name, value in zip(STATS, values, strict=True)}
-            by_run.setdefault(run_index, {})[metric] = stats
+    for run_index, table in _summaries(runs):
+        columns = [table.get_column(name).to_list() for name in STATS_KEYS]
+        for metric, *values in zip(*columns):
+            if metrics is None or metrics.search(metric):
+                stats = {name: _as_float(value) for name, value in zip(STATS, values, strict=True)}
+                by_run.setdefault(run_index, {})[metric] = stats
     return by_run
+
+
+def _summaries(runs: Sequence[RunData]) -> list[tuple[str, pl.DataFrame]]:
+    """(run index, summary table) pairs: the tables loading made, then the runs of one
+    :func:`summarize_runs` over the runs that have none."""
+    made = [(str(i), run.summary) for i, run in enumerate(runs) if run.summary is not None]
+    missing = [(str(i), run.points) for i, run in enumerate(runs) if run.summary is None]
+    if not missing:
+        return made
+    table = summarize_runs(missing)
+    return made + [(key[0], part) for key, part in table.group_by("run", maintain_order=True)]
 
 
 def _as_float(value: object) -> float | None:
@@ -144,7 +161,10 @@ def summary_markdown(runs: Sequence[RunSummary]) -> str:
 def summary_json(runs: Sequence[RunSummary]) -> str:
     """Strict JSON (``{"runs": [...]}``); NaN and inf are written as null."""
     payload = {"runs": [_run_json(run) for run in runs]}
-    return dumps_indented(payload, indent=2) + "\n"
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n"
+    except TypeError:  # an integer param beyond 64 bits, which orjson refuses
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def _run_json(run: RunSummary) -> dict[str, object]:

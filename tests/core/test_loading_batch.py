@@ -29,6 +29,7 @@ EXTRA_LOGS = {
     "two_modes": HEADER + "1,1,0.5,0.1,a,6.25\n2,2,0.4,0.2,b,6.5\n",
     "one_row": HEADER + "1,1,0.5,0.1,a,6.75\n",
     "constant_float": HEADER + "1,1,0.5,0.1,a,7.0\n2,1,0.5,0.2,a,7.25\n",
+    "constant_epoch": HEADER + "1,3,0.5,0.1,a,7.0\n2,3,0.4,0.2,a,7.5\n3,3,0.3,0.3,a,8.0\n",
     "never_finite": HEADER + "1,1,nan,0.1,a,7.5\n2,2,inf,0.2,a,7.75\n",
     "bad_step": HEADER + "1,1,0.5,0.1,a,8.0\nx,1,0.4,0.2,a,8.25\n,1,0.4,0.2,a,8.5\n",
     "cut_last": HEADER + "1,1,0.5,0.1,a,8.75\n2,1,0.4,0.2,a,9.0\n3,2,0.",
@@ -93,7 +94,7 @@ def test_batch_takes_the_simple_logs_and_leaves_the_rest(root: Path) -> None:
     results = get_reader("reference").read_many([refs[name].path for name in names])
     batched = {name for name, result in zip(names, results, strict=True) if result is not None}
     simple = {"plain_a", "plain_b", "resumed", "eval_rows", "two_modes"}
-    simple |= {"never_finite", "other_header", "no_step"}
+    simple |= {"never_finite", "other_header", "no_step", "constant_epoch"}
     assert simple <= batched
     left = {"bad_middle", "too_long", "not_number", "mixed_text", "constant_float"}
     left |= {"bad_step", "cut_last", "crlf", "quoted", "blank_line", "time_column"}
