@@ -77,6 +77,10 @@ class Reader(ABC):
     """Short format name stored in ``RunRef.format`` (``reference``, ``csv``, ``jsonl``)."""
     file_patterns: tuple[str, ...] = ()
     """Globs on the lower-cased name of the log files read when given directly (``*.csv``)."""
+    stores: bool = False
+    """True when :meth:`file_runs` names stores of many runs (an MLflow ``mlflow.db``, a
+    trackio project): discovery asks for them in every folder, run folders and their
+    sub-folders too, since such a store is never part of the run beside it."""
 
     @abstractmethod
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:

@@ -7,6 +7,10 @@ test-tube's ``tf/`` copy of the same metrics.
 Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
 Params: constant columns and the ``hparams.yaml`` beside the log (Lightning), read by the
 tolerant safe loader (:mod:`curvelens.core.readers.yamlfile`).
+A folder holding event files beside ``metrics.csv`` (Lightning's ``TensorBoardLogger`` and
+``CSVLogger`` sharing a version folder) is read from the CSV, whose values are exact where
+the events hold float32 copies; only the event tags the CSV lacks (``hp_metric``) are added,
+and ``add_hparams`` values the YAML already holds are not repeated.
 Columns follow :mod:`curvelens.core.readers.table`; ``wall_time`` holds unix seconds from an
 absolute time column (relative-time columns stay metrics). ``started`` is the first wall time
 when there is one, else the log file's mtime.
@@ -14,14 +18,19 @@ when there is one, else the log file's mtime.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+
+import polars as pl
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
 from curvelens.core.readers.tablebatch import read_table_files
+from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file, new_hparams
 from curvelens.core.readers.textfile import (
     blank,
     drop_nul_lines,
@@ -127,7 +136,7 @@ class CsvReader(Reader):
         """The run's result from its log's ``table`` and the ``hparams.yaml`` beside it."""
         hparams, yaml_issues = yaml_params(log.parent / HPARAMS)
         files = (log, log.parent / HPARAMS) if hparams or yaml_issues else (log,)
-        return ReadResult(
+        result = ReadResult(
             points=table.points,
             params={**table.params, **hparams},
             resumed=table.resumed,
@@ -136,6 +145,7 @@ class CsvReader(Reader):
             started=started_at(table.first_wall_time, (log,)),
             files=files,
         )
+        return _with_events(log, result) if log.name in LOG_NAMES else result
 
     @staticmethod
     def _log_file(path: Path) -> Path:
@@ -146,3 +156,24 @@ class CsvReader(Reader):
             if (path / name).exists():
                 return path / name
         raise ReadError(path, f"no {', '.join(LOG_NAMES)} in this folder")
+
+
+def _with_events(log: Path, result: ReadResult) -> ReadResult:
+    """``result`` with the tags and ``add_hparams`` values of the event files beside ``log``
+    that the CSV and ``hparams.yaml`` lack (module docstring); unchanged without events."""
+    try:
+        if not any(is_event_file(name) for name in os.listdir(log.parent)):
+            return result
+        events = TensorBoardReader().read(log.parent)
+    except ReadError as exc:
+        return replace(result, issues=(*result.issues, Issue(exc.path, exc.message)))
+    known = set(result.points.get_column("metric").unique().to_list())
+    extra = events.points.filter(~pl.col("metric").is_in(known))
+    points = pl.concat([result.points, extra]).sort("metric", "step", maintain_order=True)
+    return replace(
+        result,
+        points=points,
+        params={**result.params, **new_hparams(dict(result.params), dict(events.params))},
+        issues=(*result.issues, *events.issues),
+        files=(*result.files, *(f for f in events.files if f not in result.files)),
+    )

@@ -162,6 +162,7 @@ class MlflowSqliteReader(Reader):
 
     name = "mlflow-sqlite"
     file_patterns = (STORE_NAME,)
+    stores = True
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """Never a folder run: the runs are rows of a store file (:meth:`file_runs`)."""

@@ -128,6 +128,7 @@ class TrackioReader(Reader):
     """Runs of trackio's local SQLite project files; a run's path is ``<file>/<run>``."""
 
     name = "trackio"
+    stores = True
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """Never a folder run: runs are rows of a project file (:meth:`file_runs`)."""
