@@ -7,6 +7,8 @@ number of a row's JSON is a point at its ``step``; trackio's ``"NaN"``/``"Infini
 ``"-Infinity"`` strings are those values; ``wall_time`` is the ISO ``timestamp``. Params: the
 ``configs`` table's JSON (flattened), its ``_Group`` as ``trackio.group``, other ``_`` keys
 dropped. The store is opened strictly read-only (:mod:`curvelens.core.readers.sqlitedb`).
+A ``*.db``/``*.sqlite`` file with a SQLite header that SQLite cannot read (truncated,
+damaged) is listed as a run whose error names it, since nothing tells whose store it was.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.mlflow_sqlite import STORE_NAME
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, columns, is_sqlite, query, tables
 from curvelens.core.schema import Issue
@@ -139,13 +142,16 @@ class TrackioReader(Reader):
         found: list[str] = []
         for name in sorted(entry_names):
             path = folder / name
-            if not (name.lower().endswith(SQLITE_SUFFIXES) and path.is_file() and is_sqlite(path)):
+            if name == STORE_NAME or not name.lower().endswith(SQLITE_SUFFIXES):
+                continue  # mlflow.db: MLflow's reader lists and reports it
+            if not (path.is_file() and is_sqlite(path)):
                 continue
             try:
                 if query(path, _run_column) is None:
                     continue  # another program's database (MLflow's has its own reader)
             except ReadError:
-                continue  # unreadable: nothing says it is trackio's
+                found.append(name)  # a damaged SQLite store: listed so it is reported
+                continue
             try:
                 found.extend(f"{name}/{run}" for run in run_keys(path))
             except ReadError:
@@ -161,7 +167,11 @@ class TrackioReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """The run ``<file>/<run>``; for a project file itself, why its runs cannot be listed."""
         if path.is_file():
-            count = len(run_keys(path))
+            try:
+                count = len(run_keys(path))
+            except ReadError as exc:
+                message = f"{exc.message}; no MLflow or trackio runs can be listed from it"
+                raise ReadError(path, message) from None
             raise ReadError(path, f"a trackio project of {count} runs: give its folder")
         if not path.parent.is_file():
             raise ReadError(path, "not a run of a trackio project file")
