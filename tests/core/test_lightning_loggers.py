@@ -1,0 +1,52 @@
+"""Lightning's CSVLogger and TensorBoardLogger in one version folder: one run, the CSV's values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from curvelens.core.discovery import discover
+from curvelens.core.loading import load_runs
+from curvelens.core.params import flatten_config
+from curvelens.core.readers.csvlog import CsvReader
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lightning"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+
+
+def _csv_series(column: str) -> list[tuple[float, float]]:
+    """(step, value) of a metrics.csv column as pandas read it, the last row per step."""
+    by_step: dict[float, float] = {}
+    for step, value in zip(EXPECTED["columns"]["step"], EXPECTED["columns"][column], strict=True):
+        if value is not None:
+            by_step[float(step)] = float(value)
+    return sorted(by_step.items())
+
+
+def test_both_loggers_give_one_run_with_the_csv_values_and_hparams() -> None:
+    (ref,) = discover([FIXTURES]).runs
+    assert ref.id == EXPECTED["run"] and ref.format == "csv"
+    (run,) = load_runs([ref])
+    assert run.error is None and run.issues == ()
+    columns = [name for name in EXPECTED["columns"] if name != "step"]
+    metrics = set(run.points.get_column("metric").to_list())
+    assert metrics == {*columns, "hp_metric"}  # hp_metric: only in the events file
+    for column in columns:
+        got = run.points.filter(pl.col("metric") == column).select("step", "value").rows()
+        assert got == _csv_series(column)
+    assert dict(run.params) == flatten_config(EXPECTED["hparams"])
+    read = CsvReader().read(ref.path)
+    assert any(path.name.startswith("events.") for path in read.files)  # its mtime counts
+
+
+def test_add_hparams_values_are_not_a_second_copy_of_hparams_yaml(tmp_path: Path) -> None:
+    folder = tmp_path / "version_0"
+    folder.mkdir()
+    for path in (FIXTURES / "lit" / "version_0").iterdir():
+        if path.name != "metrics.csv":  # the TensorBoardLogger alone
+            (folder / path.name).write_bytes(path.read_bytes())
+    (run,) = load_runs(discover([folder]).runs)
+    assert run.ref.format == "tensorboard" and run.error is None
+    assert dict(run.params) == flatten_config(EXPECTED["hparams"])
