@@ -57,7 +57,9 @@ def test_broken_project_files_do_not_stop_the_others(tmp_path: Path) -> None:
     errors = {run.ref.path.name: run.error for run in runs if run.error is not None}
     assert sorted(errors) == ["cut.db"]  # junk.db, empty.db: no SQLite header, not stores
     assert all(f"{folder / name}: " in str(error) for name, error in errors.items())
-    assert sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
+    assert (
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
+    )
 
 
 def test_damaged_schema_bytes_are_reported_not_raised(tmp_path: Path) -> None:
