@@ -9,8 +9,8 @@ still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Stores of m
 (``Reader.stores``: an MLflow ``mlflow.db``, a trackio project) are found in every folder:
 a run folder and the folders inside it are searched for them too (only for them), since a
 store is never part of the run it lies in (a Hydra job folder holding ``mlflow.db``).
-Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder holding ``pyvenv.cfg``),
-``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
+Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder holding
+``pyvenv.cfg``), ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
 ``latest-run``: the sibling is walked under its own name) and the copies a reader names in
 ``Reader.aliases``. A symlink (folder or file run) whose target lies outside the root is not
 followed (an Issue names it) unless ``follow_links``; one to a folder holding the root (``/``,
