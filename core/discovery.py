@@ -9,16 +9,17 @@ still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Stores of m
 (``Reader.stores``: an MLflow ``mlflow.db``, a trackio project) are found in every folder:
 a run folder and the folders inside it are searched for them too (only for them), since a
 store is never part of the run it lies in (a Hydra job folder holding ``mlflow.db``).
-Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder holding
-``pyvenv.cfg``), ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
-``latest-run``: the sibling is walked under its own name) and the copies a reader names in
-``Reader.aliases``. A symlink (folder or file run) whose target lies outside the root is not
-followed (an Issue names it) unless ``follow_links``; one to a folder holding the root (``/``,
-a parent) never is; other symlinked folders are followed once:
-every folder is tracked by (device, inode) so loops end. Folders more than
+Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder
+holding ``pyvenv.cfg``), ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a
+sibling folder (W&B's ``latest-run``: the sibling is walked under its own name) and the
+copies a reader names in ``Reader.aliases``. A symlink (folder or file run) whose target
+lies outside the root is not followed (an Issue names it) unless ``follow_links``; one to a
+folder holding the root (``/``, a parent) never is; other symlinked folders are followed
+once: every folder is tracked by (device, inode) so loops end. Folders more than
 :data:`MAX_DEPTH` levels below the root are not entered (an Issue names the first one).
-Nothing is ever read or written in the folders, only listed. A log file given directly is
-read at its real path (so a link given on purpose is followed).
+Nothing is ever written in the folders; they are only listed, and of their files only
+SQLite stores are opened (read-only) to list their runs. A log file given directly is read
+at its real path (so a link given on purpose is followed).
 
 Ids: a run's id is its path relative to the root it was found under (posix separators, bytes
 of a file name that is not UTF-8 escaped as ``\\xNN``); a
