@@ -8,7 +8,8 @@ DVCLive folders), which are walked like any folder. A folder that is not a run m
 still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Stores of many runs
 (``Reader.stores``: an MLflow ``mlflow.db``, a trackio project) are found in every folder:
 a run folder and the folders inside it are searched for them too (only for them), since a
-store is never part of the run it lies in (a Hydra job folder holding ``mlflow.db``).
+store is never part of the run it lies in (a Hydra job folder holding ``mlflow.db``), except
+the sub-folders holding the run's own files (``Reader.parts``: HF's ``checkpoint-N/``).
 Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder
 holding ``pyvenv.cfg``), ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a
 sibling folder (W&B's ``latest-run``: the sibling is walked under its own name) and the
@@ -169,7 +170,7 @@ def _walk(root: Path, issues: list[Issue], follow_links: bool) -> Iterator[tuple
             nested = reader.nested_runs(folder_path, names)
             inside = [entry for entry in entries if entry.name in nested]
             stack.extend(walk.subfolders(folder, prefix, real, inside, frozenset(), False))
-            stores_only, skip = True, nested
+            stores_only, skip = True, nested | reader.parts(folder_path, names)
         else:
             skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
         for ref in _file_runs(folder_path, names, prefix, stores_only):

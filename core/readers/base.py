@@ -99,6 +99,12 @@ class Reader(ABC):
         folders among them. Cheap like :meth:`detect`. Default: none, the run is one whole."""
         return frozenset()
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Entries of a run ``folder`` of this format that hold the run's own files (HF's
+        ``checkpoint-N/``, W&B's ``files/``), where no store of many runs can lie: discovery
+        does not search them for stores. Cheap like :meth:`detect`. Default: none."""
+        return frozenset()
+
     def aliases(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
         """Entries of a non-run ``folder`` that duplicate a sibling run (W&B's ``latest-run``
         copy) and are not walked. Cheap like :meth:`detect`; symlinks to a sibling folder are

@@ -69,6 +69,10 @@ class DvcLiveReader(Reader):
         """Every sub-folder but ``plots/`` (k-fold runs write ``fold_N/`` DVCLive folders)."""
         return entry_names - {PLOTS.parts[0]}
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's ``plots/`` (metric TSVs, images) and ``artifacts/``."""
+        return frozenset({"plots", "artifacts"})
+
     def describe(self, path: Path) -> Description:
         """Metric names from the TSV file names, params from params.yaml."""
         params, issues = yaml_params(path / PARAMS)

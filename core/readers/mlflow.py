@@ -148,6 +148,10 @@ class MlflowReader(Reader):
             return True  # unreadable meta: let read() report it
         return b"lifecycle_stage: deleted" not in head
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's metric, param and tag files and its artifacts."""
+        return frozenset({METRICS, PARAMS, TAGS, "artifacts"})
+
     def describe(self, path: Path) -> Description:
         """Metric keys from the ``metrics/`` listing, params from the small text files."""
         meta, issues = _meta(path / META)

@@ -169,6 +169,10 @@ class WandbReader(Reader):
         copied = log.name.removeprefix("run-").removesuffix(".wandb") if log else None
         return frozenset({LATEST}) if copied is None or copied in ids else frozenset()
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's ``files/`` (media, code, config), ``logs/`` and ``tmp/``."""
+        return frozenset({"files", "logs", "tmp"})
+
     def describe(self, path: Path) -> Description:
         """Keys of the summary (every logged key appears there: ``files/`` or the log) and
         the config."""

@@ -137,3 +137,14 @@ def test_a_locked_store_is_reported_by_name_and_nothing_is_written(tmp_path: Pat
     stored = [run for run in runs if run.ref.format == "mlflow-sqlite"]
     assert stored and all(str(run.error).startswith(f"{store}") for run in stored)
     assert all("locked" in str(run.error) for run in stored)
+
+
+def test_a_runs_own_file_folders_are_not_searched_for_stores(tmp_path: Path) -> None:
+    out = tmp_path / "hf_out"
+    (out / "checkpoint-10").mkdir(parents=True)
+    (out / "trainer_state.json").write_text('{"log_history": [{"step": 1, "loss": 0.5}]}')
+    packed = FIXTURES / "mlflow_sqlite" / "lab" / "mlflow.db.gz"
+    _unzip(packed, out / "mlflow.db")  # where MLflowCallback's sqlite URI puts it
+    _unzip(packed, out / "checkpoint-10" / "mlflow.db")  # inside the Trainer's own files
+    stores = {ref.path.parent for ref in discover([tmp_path]).runs if ref.format != "hf_trainer"}
+    assert stores == {out / "mlflow.db"}
