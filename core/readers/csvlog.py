@@ -18,6 +18,7 @@ when there is one, else the log file's mtime.
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -53,7 +54,8 @@ def separator(path: Path) -> str:
 
 
 def read_table_file(path: Path) -> TableResult:
-    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue."""
+    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue;
+    ReadError for a header the csv module refuses."""
     data = read_log_bytes(path)
     if blank(data):
         return TableResult(
@@ -65,7 +67,10 @@ def read_table_file(path: Path) -> TableResult:
         shown = {"\t": "tab", ";": "semicolon", "|": "pipe"}[other]
         nul_issues.append(Issue(path, f"{shown}-separated, not as its name says: read as such"))
         sep = other
-    frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+    try:
+        frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+    except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
+        raise ReadError(path, f"header not readable ({exc})") from None
     issues[:0] = nul_issues
     result = table_points(frame, path)
     issues.extend(result.issues)
@@ -80,7 +85,11 @@ def read_table_file(path: Path) -> TableResult:
 def describe_columns(path: Path) -> tuple[str, ...]:
     """Header columns that would be metrics (step and time columns removed), sorted."""
     skip = {*STEP_COLUMNS, *TIME_COLUMNS}
-    return tuple(sorted(name for name in header_names(path, separator(path)) if name not in skip))
+    try:
+        names = header_names(path, separator(path))
+    except csv.Error:  # read() reports it
+        return ()
+    return tuple(sorted(name for name in names if name not in skip))
 
 
 def started_at(first_wall_time: float | None, files: tuple[Path, ...]) -> datetime | None:
