@@ -22,7 +22,7 @@ import csv
 import os
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -38,6 +38,7 @@ from curvelens.core.readers.textfile import (
     oldest_mtime,
     other_separator,
     read_log_bytes,
+    utc_datetime,
 )
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue, empty_points
@@ -94,9 +95,7 @@ def describe_columns(path: Path) -> tuple[str, ...]:
 
 def started_at(first_wall_time: float | None, files: tuple[Path, ...]) -> datetime | None:
     """The first logged wall time, else the oldest mtime of ``files``."""
-    if first_wall_time is not None:
-        return datetime.fromtimestamp(first_wall_time, tz=timezone.utc)
-    return oldest_mtime(files)
+    return utc_datetime(first_wall_time) or oldest_mtime(files)
 
 
 class CsvReader(Reader):

@@ -21,7 +21,6 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +30,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.mlflow import RUN_NAME_TAG, mlflow_params
 from curvelens.core.readers.points import dedupe_points
 from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, is_sqlite, query, tables
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import POINTS
 
 STORE_NAME = "mlflow.db"
@@ -132,7 +132,7 @@ def _result(store: Path, run: _Run, points: pl.DataFrame | None) -> ReadResult:
     params = mlflow_params(run.params, run.tags, run.experiment, run.name)
     started = None
     if isinstance(run.start_ms, int) and run.start_ms > 0:
-        started = datetime.fromtimestamp(run.start_ms / 1000.0, tz=timezone.utc)
+        started = utc_datetime(run.start_ms / 1000.0)
     name = params.get(RUN_NAME_TAG)
     return ReadResult(
         points=frame,

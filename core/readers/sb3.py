@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -29,6 +29,7 @@ from curvelens.core.readers.monitor import Episodes, is_monitor, read_monitor
 from curvelens.core.readers.table import TableResult
 from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import POINTS, Issue
 
 PROGRESS = "progress.csv"
@@ -185,5 +186,5 @@ def _started(
     first_wall: float | None, starts: list[float], files: tuple[Path, ...]
 ) -> datetime | None:
     if first_wall is None and starts:
-        return datetime.fromtimestamp(min(starts), tz=timezone.utc)
+        return utc_datetime(min(starts))
     return started_at(first_wall, files)

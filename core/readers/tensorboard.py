@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +29,7 @@ import polars as pl
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.readers.textfile import open_log
+from curvelens.core.readers.textfile import open_log, utc_datetime
 from curvelens.core.readers.tfevents import EventScalars, decode_events, read_event_file
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue
@@ -191,4 +191,4 @@ def _started(first: float | None, files: list[Path]) -> datetime | None:
     if first is None:
         stamps = [t for t in (name_time(f.name) for f in files) if t is not None]
         first = min(stamps) if stamps else None
-    return datetime.fromtimestamp(first, tz=timezone.utc) if first is not None else None
+    return utc_datetime(first)

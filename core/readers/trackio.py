@@ -25,6 +25,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.mlflow_sqlite import STORE_NAME
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, columns, is_sqlite, query, tables
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import Issue
 
 _NEEDED = frozenset({"run_name", "step", "metrics", "timestamp"})
@@ -113,7 +114,7 @@ def read_run(store: Path, run: str) -> ReadResult:
             (Issue(store, f"{bad} metric rows of run {name} not JSON, skipped"),) if bad else ()
         )
         walls = [w for w in lists.wall_times if w is not None]
-        started = datetime.fromtimestamp(min(walls), tz=timezone.utc) if walls else None
+        started = utc_datetime(min(walls)) if walls else None
         return ReadResult(
             points=points,
             params=_config(db, key, run),
