@@ -110,8 +110,12 @@ class CsvReader(Reader):
 
     def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
         """Every sub-folder (SB3 puts ``PPO_N/`` event folders beside its log), but the
-        ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events."""
-        return entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
+        ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events, and,
+        beside event files, the ``add_hparams`` folders they read with the run."""
+        nested = entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
+        if any(is_event_file(name) for name in entry_names):
+            return nested & TensorBoardReader().nested_runs(folder, entry_names)
+        return nested
 
     def describe(self, path: Path) -> Description:
         """Metric names from the header line."""

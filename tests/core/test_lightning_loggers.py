@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -50,3 +51,13 @@ def test_add_hparams_values_are_not_a_second_copy_of_hparams_yaml(tmp_path: Path
     (run,) = load_runs(discover([folder]).runs)
     assert run.ref.format == "tensorboard" and run.error is None
     assert dict(run.params) == flatten_config(EXPECTED["hparams"])
+
+
+def test_an_add_hparams_folder_beside_both_logs_is_part_of_the_run(tmp_path: Path) -> None:
+    folder = tmp_path / "version_0"
+    shutil.copytree(FIXTURES / "lit" / "version_0", folder)
+    events = next(path for path in folder.iterdir() if path.name.startswith("events."))
+    (folder / "1700000000.5").mkdir()  # where SummaryWriter.add_hparams writes its own file
+    shutil.copy(events, folder / "1700000000.5" / events.name)
+    refs = discover([tmp_path]).runs
+    assert [ref.id for ref in refs] == ["version_0"]
