@@ -1,6 +1,7 @@
 """MLflow SQLite stores (``mlflow.db``, MLflow 3's default tracking URI): one run per store row.
 
-Discovery: in a folder that is not a run, every SQLite file named ``*.db``/``*.sqlite``
+Discovery: in any folder (run folders too: a store is never part of a run, ``Reader.stores``),
+every SQLite file named ``*.db``/``*.sqlite``
 holding MLflow's ``runs``, ``experiments`` and ``metrics`` tables gives one run per active
 run, as the path ``<store>/<run_uuid>`` (``lab/mlflow.db/3f2a...``). Deleted runs and the
 runs of deleted experiments are hidden, as in MLflow. A file named ``mlflow.db`` that cannot
