@@ -6,7 +6,8 @@ one run per run (``run_id`` in current versions, ``run_name`` in old ones), as
 ``<project>.db/<run>``. Each number of a row's JSON is a point at its ``step``; trackio's
 ``"NaN"``/``"Infinity"``/``"-Infinity"`` strings are those values; ``wall_time`` is the ISO
 ``timestamp``. Params: the ``configs`` table's JSON (flattened), its ``_Group`` as
-``trackio.group``, other ``_`` keys dropped. The store is opened strictly read-only (:mod:`curvelens.core.readers.sqlitedb`).
+``trackio.group``, other ``_`` keys dropped. The store is opened strictly read-only
+(:mod:`curvelens.core.readers.sqlitedb`).
 A ``*.db``/``*.sqlite`` file with a SQLite header that SQLite cannot read (truncated,
 damaged) is listed as a run whose error names it, since nothing tells whose store it was.
 """
