@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from curvelens.core.discovery import discover
 from curvelens.core.loading import load_runs
@@ -61,3 +62,18 @@ def test_an_add_hparams_folder_beside_both_logs_is_part_of_the_run(tmp_path: Pat
     shutil.copy(events, folder / "1700000000.5" / events.name)
     refs = discover([tmp_path]).runs
     assert [ref.id for ref in refs] == ["version_0"]
+
+
+def test_event_only_tags_as_tensorboard_reads_them() -> None:
+    accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator"
+    ).EventAccumulator(str(FIXTURES / "lit" / "version_0"))
+    accumulator.Reload()
+    (run,) = load_runs(discover([FIXTURES]).runs)
+    csv_columns = set(EXPECTED["columns"])
+    only_events = set(accumulator.Tags()["scalars"]) - csv_columns
+    assert only_events == {"hp_metric"}
+    for tag in only_events:
+        expected = [(float(e.step), float(e.value)) for e in accumulator.Scalars(tag)]
+        got = run.points.filter(pl.col("metric") == tag).select("step", "value").rows()
+        assert got == expected
