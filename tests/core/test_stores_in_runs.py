@@ -6,9 +6,11 @@ import gzip
 import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 from curvelens.core.discovery import discover
@@ -83,6 +85,12 @@ def _bad_stores(root: Path) -> dict[str, Path]:
         path.write_bytes(data)
         (path.parent / "metrics.csv").write_text("step,loss\n0,2.0\n")
         paths[name] = path
+    wrong = root / "wrong-schema" / "mlflow.db"
+    wrong.parent.mkdir()
+    with closing(sqlite3.connect(wrong)) as other, other:
+        other.execute("CREATE TABLE runs (id)")
+    (wrong.parent / "metrics.csv").write_text("step,loss\n0,2.0\n")
+    paths["wrong-schema/mlflow.db"] = wrong
     return paths
 
 
@@ -97,6 +105,9 @@ def test_bad_stores_in_run_folders_are_reported_and_the_runs_still_load(tmp_path
     for path, error in errors.items():
         assert str(error).startswith(f"{path}: ")
     assert "not a SQLite database" in str(errors[paths["empty/mlflow.db"]])
+    assert "not an MLflow store (no experiments, metrics" in str(
+        errors[paths["wrong-schema/mlflow.db"]]
+    )
     assert _tree(tmp_path) == before
 
 
