@@ -5,17 +5,22 @@ reader's ``detect`` in :data:`~curvelens.core.readers.READERS` order. A detected
 is not descended into (a run nested in a run is part of it), except for the sub-folders its
 reader names in ``Reader.nested_runs`` (TensorBoard folders in an SB3 CSV run, k-fold
 DVCLive folders), which are walked like any folder. A folder that is not a run may
-still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Never entered: hidden
-folders, ``checkpoints``, virtualenvs (``venv``, any folder holding ``pyvenv.cfg``),
-``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a sibling folder (W&B's
-``latest-run``: the sibling is walked under its own name) and the copies a reader names in
-``Reader.aliases``. A symlink (folder or file run) whose target lies outside the root is not
-followed (an Issue names it) unless ``follow_links``; one to a folder holding the root (``/``,
-a parent) never is; other symlinked folders are followed once:
-every folder is tracked by (device, inode) so loops end. Folders more than
+still hold file runs (``Reader.file_runs``: loose ``*.jsonl`` logs). Stores of many runs
+(``Reader.stores``: an MLflow ``mlflow.db``, a trackio project) are found in every folder:
+a run folder and the folders inside it are searched for them too (only for them), since a
+store is never part of the run it lies in (a Hydra job folder holding ``mlflow.db``), except
+the sub-folders holding the run's own files (``Reader.parts``: HF's ``checkpoint-N/``).
+Never entered: hidden folders, ``checkpoints``, virtualenvs (``venv``, any folder
+holding ``pyvenv.cfg``), ``site-packages``, ``node_modules``, ``__pycache__``, a symlink to a
+sibling folder (W&B's ``latest-run``: the sibling is walked under its own name) and the
+copies a reader names in ``Reader.aliases``. A symlink (folder or file run) whose target
+lies outside the root is not followed (an Issue names it) unless ``follow_links``; one to a
+folder holding the root (``/``, a parent) never is; other symlinked folders are followed
+once: every folder is tracked by (device, inode) so loops end. Folders more than
 :data:`MAX_DEPTH` levels below the root are not entered (an Issue names the first one).
-Nothing is ever read or written in the folders, only listed. A log file given directly is
-read at its real path (so a link given on purpose is followed).
+Nothing is ever written in the folders; they are only listed, and of their files only
+SQLite stores are opened (read-only) to list their runs. A log file given directly is read
+at its real path (so a link given on purpose is followed).
 
 Ids: a run's id is its path relative to the root it was found under (posix separators, bytes
 of a file name that is not UTF-8 escaped as ``\\xNN``); a
@@ -142,34 +147,37 @@ def _walk(root: Path, issues: list[Issue], follow_links: bool) -> Iterator[tuple
 
     Folders are handled as strings; a :class:`Path` is made only for detection and runs.
     ``real`` is the folder's resolved path, or "" below a symlink (resolved when needed).
+    A folder inside a run (and not one of its ``nested_runs``) is searched for stores only.
     """
     real_root = os.path.realpath(root)
     root_label = os.path.basename(real_root) or str(root)
     walk = _Walk(real_root, None if follow_links else real_root, issues)
-    stack: list[tuple[str, str, str]] = [(os.fspath(root), "", real_root)]
+    stack: list[tuple[str, str, str, bool]] = [(os.fspath(root), "", real_root, False)]
     while stack:
-        folder, rel, real = stack.pop()
+        folder, rel, real, stores_only = stack.pop()
         listing = _list(folder, walk.visited, issues)
         if listing is None:
             continue
         names, entries = listing
         folder_path = Path(folder)
         prefix = f"{rel}/" if rel else ""
-        found = _detect(folder_path, names, rel or root_label, folder_path.name if rel else "")
+        found = None
+        if not stores_only:
+            found = _detect(folder_path, names, rel or root_label, folder_path.name if rel else "")
         if found is not None:
             reader, run = found
             yield run, real or os.path.realpath(folder)
             nested = reader.nested_runs(folder_path, names)
-            if nested:
-                inside = [entry for entry in entries if entry.name in nested]
-                stack.extend(walk.subfolders(folder, prefix, real, inside, frozenset()))
-            continue
-        for ref in _file_runs(folder_path, names, prefix):
+            inside = [entry for entry in entries if entry.name in nested]
+            stack.extend(walk.subfolders(folder, prefix, real, inside, frozenset(), False))
+            stores_only, skip = True, nested | reader.parts(folder_path, names)
+        else:
+            skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
+        for ref in _file_runs(folder_path, names, prefix, stores_only):
             real_file = os.path.realpath(ref.path)
             if walk.allowed(ref.path, real_file):
                 yield ref, real_file
-        skip = frozenset().union(*(reader.aliases(folder_path, names) for reader in READERS))
-        stack.extend(walk.subfolders(folder, prefix, real, entries, skip))
+        stack.extend(walk.subfolders(folder, prefix, real, entries, skip, stores_only))
 
 
 @dataclass
@@ -190,8 +198,10 @@ class _Walk:
         real: str,
         entries: list[os.DirEntry[str]],
         skip: frozenset[str],
-    ) -> list[tuple[str, str, str]]:
-        """Enterable subfolders as (path, id, resolved path) in reverse name order (a stack)."""
+        stores_only: bool,
+    ) -> list[tuple[str, str, str, bool]]:
+        """Enterable subfolders as (path, id, resolved path, ``stores_only``) in reverse name
+        order (a stack)."""
         base, real_base = _slash(folder), _slash(real)
         if prefix.count("/") >= MAX_DEPTH:
             if not self.too_deep:
@@ -208,7 +218,7 @@ class _Walk:
             if link and not self._enter_link(entry, real or os.path.realpath(folder)):
                 continue
             real_path = "" if not real or link else real_base + name
-            subdirs.append((base + name, prefix + name, real_path))
+            subdirs.append((base + name, prefix + name, real_path, stores_only))
         subdirs.sort(reverse=True)
         return subdirs
 
@@ -290,9 +300,14 @@ def _detect(
     return None
 
 
-def _file_runs(folder: Path, names: frozenset[str], prefix: str) -> Iterator[RunRef]:
-    """Runs that are single files in a folder that is not a run."""
+def _file_runs(
+    folder: Path, names: frozenset[str], prefix: str, stores_only: bool
+) -> Iterator[RunRef]:
+    """Runs that are single files in a folder that is not a run; only the runs of stores
+    (:attr:`Reader.stores`) when ``stores_only`` (a folder that is or lies in a run)."""
     for reader in READERS:
+        if stores_only and not reader.stores:
+            continue
         for name in reader.file_runs(folder, names):
             path = folder / name
             yield RunRef(id=f"{prefix}{name}", name=path.stem, path=path, format=reader.name)

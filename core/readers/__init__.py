@@ -32,14 +32,15 @@ READERS: tuple[Reader, ...] = (
     DvcLiveReader(),
     SacredReader(),
     Sb3Reader(),
-    TensorBoardReader(),
     CsvReader(),
+    TensorBoardReader(),
     JsonlReader(),
     KerasCsvReader(),
     TrackioReader(),
 )
 """Every reader, most specific first (SB3 before TensorBoard: its folder holds an event
-copy of ``progress.csv``; TensorBoard before CSV: Lightning folders can hold both)."""
+copy of ``progress.csv``; CSV before TensorBoard: a Lightning folder can hold both, and its
+CSV has the exact values, the events float32 copies)."""
 
 __all__ = [
     "READERS",

@@ -79,6 +79,10 @@ class Reader(ABC):
     """Short format name stored in ``RunRef.format`` (``reference``, ``csv``, ``jsonl``)."""
     file_patterns: tuple[str, ...] = ()
     """Globs on the lower-cased name of the log files read when given directly (``*.csv``)."""
+    stores: bool = False
+    """True when :meth:`file_runs` names stores of many runs (an MLflow ``mlflow.db``, a
+    trackio project): discovery asks for them in every folder, run folders and their
+    sub-folders too, since such a store is never part of the run beside it."""
 
     @abstractmethod
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
@@ -95,6 +99,12 @@ class Reader(ABC):
         """Entries of a run ``folder`` of this format that are not part of it and may hold
         runs of their own (SB3's ``PPO_1/`` beside ``progress.csv``); discovery walks the
         folders among them. Cheap like :meth:`detect`. Default: none, the run is one whole."""
+        return frozenset()
+
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Entries of a run ``folder`` of this format that hold the run's own files (HF's
+        ``checkpoint-N/``, W&B's ``files/``), where no store of many runs can lie: discovery
+        does not search them for stores. Cheap like :meth:`detect`. Default: none."""
         return frozenset()
 
     def aliases(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:

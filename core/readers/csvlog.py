@@ -7,6 +7,10 @@ test-tube's ``tf/`` copy of the same metrics.
 Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
 Params: constant columns and the ``hparams.yaml`` beside the log (Lightning), read by the
 tolerant safe loader (:mod:`curvelens.core.readers.yamlfile`).
+A folder holding event files beside ``metrics.csv`` (Lightning's ``TensorBoardLogger`` and
+``CSVLogger`` sharing a version folder) is read from the CSV, whose values are exact where
+the events hold float32 copies; only the event tags the CSV lacks (``hp_metric``) are added,
+and ``add_hparams`` values the YAML already holds are not repeated.
 Columns follow :mod:`curvelens.core.readers.table`; ``wall_time`` holds unix seconds from an
 absolute time column (relative-time columns stay metrics). ``started`` is the first wall time
 when there is one, else the log file's mtime.
@@ -14,20 +18,27 @@ when there is one, else the log file's mtime.
 
 from __future__ import annotations
 
+import csv
+import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+
+import polars as pl
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
 from curvelens.core.readers.tablebatch import read_table_files
+from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file, new_hparams
 from curvelens.core.readers.textfile import (
     blank,
     drop_nul_lines,
     oldest_mtime,
     other_separator,
     read_log_bytes,
+    utc_datetime,
 )
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue, empty_points
@@ -44,7 +55,8 @@ def separator(path: Path) -> str:
 
 
 def read_table_file(path: Path) -> TableResult:
-    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue."""
+    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue;
+    ReadError for a header the csv module refuses."""
     data = read_log_bytes(path)
     if blank(data):
         return TableResult(
@@ -56,7 +68,10 @@ def read_table_file(path: Path) -> TableResult:
         shown = {"\t": "tab", ";": "semicolon", "|": "pipe"}[other]
         nul_issues.append(Issue(path, f"{shown}-separated, not as its name says: read as such"))
         sep = other
-    frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+    try:
+        frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+    except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
+        raise ReadError(path, f"header not readable ({exc})") from None
     issues[:0] = nul_issues
     result = table_points(frame, path)
     issues.extend(result.issues)
@@ -71,14 +86,16 @@ def read_table_file(path: Path) -> TableResult:
 def describe_columns(path: Path) -> tuple[str, ...]:
     """Header columns that would be metrics (step and time columns removed), sorted."""
     skip = {*STEP_COLUMNS, *TIME_COLUMNS}
-    return tuple(sorted(name for name in header_names(path, separator(path)) if name not in skip))
+    try:
+        names = header_names(path, separator(path))
+    except csv.Error:  # read() reports it
+        return ()
+    return tuple(sorted(name for name in names if name not in skip))
 
 
 def started_at(first_wall_time: float | None, files: tuple[Path, ...]) -> datetime | None:
     """The first logged wall time, else the oldest mtime of ``files``."""
-    if first_wall_time is not None:
-        return datetime.fromtimestamp(first_wall_time, tz=timezone.utc)
-    return oldest_mtime(files)
+    return utc_datetime(first_wall_time) or oldest_mtime(files)
 
 
 class CsvReader(Reader):
@@ -93,8 +110,12 @@ class CsvReader(Reader):
 
     def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
         """Every sub-folder (SB3 puts ``PPO_N/`` event folders beside its log), but the
-        ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events."""
-        return entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
+        ``tf/`` of a test-tube folder (``meta.experiment``): the same metrics as events, and,
+        beside event files, the ``add_hparams`` folders they read with the run."""
+        nested = entry_names - {"tf"} if TEST_TUBE in entry_names else entry_names
+        if any(is_event_file(name) for name in entry_names):
+            return nested & TensorBoardReader().nested_runs(folder, entry_names)
+        return nested
 
     def describe(self, path: Path) -> Description:
         """Metric names from the header line."""
@@ -127,7 +148,7 @@ class CsvReader(Reader):
         """The run's result from its log's ``table`` and the ``hparams.yaml`` beside it."""
         hparams, yaml_issues = yaml_params(log.parent / HPARAMS)
         files = (log, log.parent / HPARAMS) if hparams or yaml_issues else (log,)
-        return ReadResult(
+        result = ReadResult(
             points=table.points,
             params={**table.params, **hparams},
             resumed=table.resumed,
@@ -136,6 +157,7 @@ class CsvReader(Reader):
             started=started_at(table.first_wall_time, (log,)),
             files=files,
         )
+        return _with_events(log, result) if log.name in LOG_NAMES else result
 
     @staticmethod
     def _log_file(path: Path) -> Path:
@@ -146,3 +168,24 @@ class CsvReader(Reader):
             if (path / name).exists():
                 return path / name
         raise ReadError(path, f"no {', '.join(LOG_NAMES)} in this folder")
+
+
+def _with_events(log: Path, result: ReadResult) -> ReadResult:
+    """``result`` with the tags and ``add_hparams`` values of the event files beside ``log``
+    that the CSV and ``hparams.yaml`` lack (module docstring); unchanged without events."""
+    try:
+        if not any(is_event_file(name) for name in os.listdir(log.parent)):
+            return result
+        events = TensorBoardReader().read(log.parent)
+    except ReadError as exc:
+        return replace(result, issues=(*result.issues, Issue(exc.path, exc.message)))
+    known = set(result.points.get_column("metric").unique().to_list())
+    extra = events.points.filter(~pl.col("metric").is_in(known))
+    points = pl.concat([result.points, extra]).sort("metric", "step", maintain_order=True)
+    return replace(
+        result,
+        points=points,
+        params={**result.params, **new_hparams(dict(result.params), dict(events.params))},
+        issues=(*result.issues, *events.issues),
+        files=(*result.files, *(f for f in events.files if f not in result.files)),
+    )

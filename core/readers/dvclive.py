@@ -11,7 +11,7 @@ Issue. Params: ``params.yaml`` (safe_load), flattened. Sub-folders other than ``
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +19,7 @@ import polars as pl
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.delimited import read_delimited
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.readers.textfile import read_log_bytes
+from curvelens.core.readers.textfile import read_log_bytes, utc_datetime
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import POINTS, Issue
 
@@ -69,6 +69,10 @@ class DvcLiveReader(Reader):
         """Every sub-folder but ``plots/`` (k-fold runs write ``fold_N/`` DVCLive folders)."""
         return entry_names - {PLOTS.parts[0]}
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's ``plots/`` (metric TSVs, images) and ``artifacts/``."""
+        return frozenset({"plots", "artifacts"})
+
     def describe(self, path: Path) -> Description:
         """Metric names from the TSV file names, params from params.yaml."""
         params, issues = yaml_params(path / PARAMS)
@@ -105,6 +109,4 @@ class DvcLiveReader(Reader):
 
 
 def _utc(seconds: object) -> datetime | None:
-    if isinstance(seconds, float):
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return None
+    return utc_datetime(seconds) if isinstance(seconds, float) else None

@@ -153,6 +153,10 @@ class HfTrainerReader(Reader):
         """``trainer_state.json`` here, or in the newest ``checkpoint-N``/``last-checkpoint``."""
         return state_file(folder, entry_names) is not None
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """Checkpoints and the Trainer's ``runs/`` event folders."""
+        return frozenset([*checkpoint_folders(entry_names), LAST_CHECKPOINT, "runs"])
+
     def describe(self, path: Path) -> Description:
         """Metric keys of the log history (the JSON has no cheaper header)."""
         state_path = self._state_path(path)

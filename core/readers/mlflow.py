@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, open_log, read_log_bytes, split_tail
+from curvelens.core.readers.textfile import (
+    decode,
+    open_log,
+    read_log_bytes,
+    split_tail,
+    utc_datetime,
+)
 from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
 
@@ -126,7 +132,7 @@ def _text(value: ParamValue | None) -> str | None:
 def _started(meta: Mapping[str, Any]) -> datetime | None:
     start = meta.get("start_time")
     if isinstance(start, int | float) and not isinstance(start, bool) and start > 0:
-        return datetime.fromtimestamp(start / 1000.0, tz=timezone.utc)
+        return utc_datetime(start / 1000.0)
     return None
 
 
@@ -147,6 +153,10 @@ class MlflowReader(Reader):
         except ReadError:
             return True  # unreadable meta: let read() report it
         return b"lifecycle_stage: deleted" not in head
+
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's metric, param and tag files and its artifacts."""
+        return frozenset({METRICS, PARAMS, TAGS, "artifacts"})
 
     def describe(self, path: Path) -> Description:
         """Metric keys from the ``metrics/`` listing, params from the small text files."""

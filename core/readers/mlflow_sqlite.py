@@ -1,6 +1,7 @@
 """MLflow SQLite stores (``mlflow.db``, MLflow 3's default tracking URI): one run per store row.
 
-Discovery: in a folder that is not a run, every SQLite file named ``*.db``/``*.sqlite``
+Discovery: in any folder (run folders too: a store is never part of a run, ``Reader.stores``),
+every SQLite file named ``*.db``/``*.sqlite``
 holding MLflow's ``runs``, ``experiments`` and ``metrics`` tables gives one run per active
 run, as the path ``<store>/<run_uuid>`` (``lab/mlflow.db/3f2a...``). Deleted runs and the
 runs of deleted experiments are hidden, as in MLflow. A file named ``mlflow.db`` that cannot
@@ -21,7 +22,6 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +31,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.mlflow import RUN_NAME_TAG, mlflow_params
 from curvelens.core.readers.points import dedupe_points
 from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, is_sqlite, query, tables
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import POINTS
 
 STORE_NAME = "mlflow.db"
@@ -132,7 +133,7 @@ def _result(store: Path, run: _Run, points: pl.DataFrame | None) -> ReadResult:
     params = mlflow_params(run.params, run.tags, run.experiment, run.name)
     started = None
     if isinstance(run.start_ms, int) and run.start_ms > 0:
-        started = datetime.fromtimestamp(run.start_ms / 1000.0, tz=timezone.utc)
+        started = utc_datetime(run.start_ms / 1000.0)
     name = params.get(RUN_NAME_TAG)
     return ReadResult(
         points=frame,
@@ -162,6 +163,7 @@ class MlflowSqliteReader(Reader):
 
     name = "mlflow-sqlite"
     file_patterns = (STORE_NAME,)
+    stores = True
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """Never a folder run: the runs are rows of a store file (:meth:`file_runs`)."""

@@ -16,7 +16,7 @@ from typing import Any
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import read_json
+from curvelens.core.readers.textfile import read_json, utc_datetime
 from curvelens.core.schema import Issue
 
 RUN, CONFIG, METRICS = "run.json", "config.json", "metrics.json"
@@ -124,6 +124,6 @@ class SacredReader(Reader):
             resumed=resumed,
             issues=tuple(issues + config_issues),
             status=_STATUS.get(str(info.get("status")), "unknown"),
-            started=datetime.fromtimestamp(start, tz=timezone.utc) if start else None,
+            started=utc_datetime(start) if start else None,
             files=tuple(p for p in (path / RUN, path / METRICS) if p.is_file()),
         )

@@ -15,10 +15,9 @@ sub-folders (``PPO_1/`` TensorBoard runs of ``tensorboard_log``) are runs of the
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +29,7 @@ from curvelens.core.readers.monitor import Episodes, is_monitor, read_monitor
 from curvelens.core.readers.table import TableResult
 from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import POINTS, Issue
 
 PROGRESS = "progress.csv"
@@ -94,8 +94,8 @@ class Sb3Reader(Reader):
         if not path.is_dir():
             if is_monitor(path.name):
                 return _combine(path.parent, None, [path])
-            return _combine(path.parent, _progress(path), [], progress=path)
-        table = _progress(path / PROGRESS) if self._has_progress(path) else None
+            return _combine(path.parent, read_table_file(path), [], progress=path)
+        table = read_table_file(path / PROGRESS) if self._has_progress(path) else None
         return _combine(path, table, monitor_files(path))
 
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
@@ -111,14 +111,6 @@ class Sb3Reader(Reader):
     @staticmethod
     def _has_progress(path: Path) -> bool:
         return path.is_dir() and (path / PROGRESS).is_file()
-
-
-def _progress(path: Path) -> TableResult:
-    """The progress log's table; ReadError for a header the csv module refuses."""
-    try:
-        return read_table_file(path)
-    except csv.Error as exc:  # a stray carriage return inside the header
-        raise ReadError(path, f"header not readable ({exc})") from None
 
 
 def _combine(
@@ -194,5 +186,5 @@ def _started(
     first_wall: float | None, starts: list[float], files: tuple[Path, ...]
 ) -> datetime | None:
     if first_wall is None and starts:
-        return datetime.fromtimestamp(min(starts), tz=timezone.utc)
+        return utc_datetime(min(starts))
     return started_at(first_wall, files)

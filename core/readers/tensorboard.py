@@ -10,7 +10,8 @@ Every record's checksums are verified; a corrupt record is an Issue with its byt
 the rest of the file is still read (:mod:`curvelens.core.readers.tfrecord`); a cut last
 record of the newest file is normal while a run writes (pending).
 Params come from a sibling ``hparams.yaml`` (Lightning, tolerant safe loader) and from
-``add_hparams`` values. Sub-folders are walked by discovery for runs of their own, as
+``add_hparams`` values (those the YAML already holds, ``sched/warmup`` for ``sched.warmup``,
+are not repeated). Sub-folders are walked by discovery for runs of their own, as
 TensorBoard shows them (SB3's ``PPO_N/``, Keras ``train/``/``validation/``, ``add_scalars``
 ``<tag>_<name>/``), except ``add_hparams`` folders named by a unix time
 (``1582009443.5208488/``): their hparams and metrics (``hp/acc``) belong to this run.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +29,7 @@ import polars as pl
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.readers.textfile import open_log
+from curvelens.core.readers.textfile import open_log, utc_datetime
 from curvelens.core.readers.tfevents import EventScalars, decode_events, read_event_file
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue
@@ -116,7 +117,7 @@ class TensorBoardReader(Reader):
             issues.append(Issue(path, "no scalar summaries in the event files (yet)"))
         params, param_issues = self._params(path)
         for part in parts:
-            params.update(part.hparams)
+            params.update(new_hparams(params, part.hparams))
         walls = points.get_column("wall_time").drop_nulls()
         return ReadResult(
             points=points,
@@ -139,6 +140,14 @@ class TensorBoardReader(Reader):
         if not path.is_dir():
             return {}, []
         return yaml_params(path / HPARAMS)
+
+
+def new_hparams(
+    params: dict[str, ParamValue], hparams: dict[str, ParamValue]
+) -> dict[str, ParamValue]:
+    """The ``add_hparams`` values not already in ``params`` (from ``hparams.yaml``): Lightning
+    logs the same nested hparams there with ``/`` where the YAML flattening has ``.``."""
+    return {k: v for k, v in hparams.items() if k.replace("/", ".") not in params}
 
 
 def _read_one(
@@ -182,4 +191,4 @@ def _started(first: float | None, files: list[Path]) -> datetime | None:
     if first is None:
         stamps = [t for t in (name_time(f.name) for f in files) if t is not None]
         first = min(stamps) if stamps else None
-    return datetime.fromtimestamp(first, tz=timezone.utc) if first is not None else None
+    return utc_datetime(first)

@@ -279,6 +279,17 @@ def first_line(path: Path, limit: int = 16 * 2**20) -> str:
     return decode(line).rstrip("\r\n")
 
 
+def utc_datetime(seconds: float | None) -> datetime | None:
+    """The UTC time ``seconds`` after the unix epoch; None for None, NaN, infinity and
+    times a ``datetime`` cannot hold (a damaged or foreign time column: 1e25)."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def oldest_mtime(paths: Iterable[Path]) -> datetime | None:
     """The earliest modification time among ``paths`` that exist (UTC), or None."""
     times = []
@@ -287,4 +298,4 @@ def oldest_mtime(paths: Iterable[Path]) -> datetime | None:
             times.append(path.stat().st_mtime)
         except OSError:
             continue
-    return datetime.fromtimestamp(min(times), tz=timezone.utc) if times else None
+    return utc_datetime(min(times)) if times else None

@@ -1,12 +1,15 @@
 """trackio local projects: ``<project>.db`` SQLite files (``~/.cache/huggingface/trackio``).
 
 A SQLite file with trackio's ``metrics`` table (``run_name``, ``step``, ``timestamp``, and a
-JSON object per row in ``metrics``) in a folder that is not a run gives one run per run
-(``run_id`` in current versions, ``run_name`` in old ones), as ``<project>.db/<run>``. Each
-number of a row's JSON is a point at its ``step``; trackio's ``"NaN"``/``"Infinity"``/
-``"-Infinity"`` strings are those values; ``wall_time`` is the ISO ``timestamp``. Params: the
-``configs`` table's JSON (flattened), its ``_Group`` as ``trackio.group``, other ``_`` keys
-dropped. The store is opened strictly read-only (:mod:`curvelens.core.readers.sqlitedb`).
+JSON object per row in ``metrics``) in any folder (run folders too, ``Reader.stores``) gives
+one run per run (``run_id`` in current versions, ``run_name`` in old ones), as
+``<project>.db/<run>``. Each number of a row's JSON is a point at its ``step``; trackio's
+``"NaN"``/``"Infinity"``/``"-Infinity"`` strings are those values; ``wall_time`` is the ISO
+``timestamp``. Params: the ``configs`` table's JSON (flattened), its ``_Group`` as
+``trackio.group``, other ``_`` keys dropped. The store is opened strictly read-only
+(:mod:`curvelens.core.readers.sqlitedb`).
+A ``*.db``/``*.sqlite`` file with a SQLite header that SQLite cannot read (truncated,
+damaged) is listed as a run whose error names it, since nothing tells whose store it was.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from typing import Any
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.mlflow_sqlite import STORE_NAME
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, columns, is_sqlite, query, tables
+from curvelens.core.readers.textfile import utc_datetime
 from curvelens.core.schema import Issue
 
 _NEEDED = frozenset({"run_name", "step", "metrics", "timestamp"})
@@ -110,7 +115,7 @@ def read_run(store: Path, run: str) -> ReadResult:
             (Issue(store, f"{bad} metric rows of run {name} not JSON, skipped"),) if bad else ()
         )
         walls = [w for w in lists.wall_times if w is not None]
-        started = datetime.fromtimestamp(min(walls), tz=timezone.utc) if walls else None
+        started = utc_datetime(min(walls)) if walls else None
         return ReadResult(
             points=points,
             params=_config(db, key, run),
@@ -128,6 +133,7 @@ class TrackioReader(Reader):
     """Runs of trackio's local SQLite project files; a run's path is ``<file>/<run>``."""
 
     name = "trackio"
+    stores = True
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
         """Never a folder run: runs are rows of a project file (:meth:`file_runs`)."""
@@ -138,13 +144,16 @@ class TrackioReader(Reader):
         found: list[str] = []
         for name in sorted(entry_names):
             path = folder / name
-            if not (name.lower().endswith(SQLITE_SUFFIXES) and path.is_file() and is_sqlite(path)):
+            if name == STORE_NAME or not name.lower().endswith(SQLITE_SUFFIXES):
+                continue  # mlflow.db: MLflow's reader lists and reports it
+            if not (path.is_file() and is_sqlite(path)):
                 continue
             try:
                 if query(path, _run_column) is None:
                     continue  # another program's database (MLflow's has its own reader)
             except ReadError:
-                continue  # unreadable: nothing says it is trackio's
+                found.append(name)  # a damaged SQLite store: listed so it is reported
+                continue
             try:
                 found.extend(f"{name}/{run}" for run in run_keys(path))
             except ReadError:
@@ -160,7 +169,11 @@ class TrackioReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """The run ``<file>/<run>``; for a project file itself, why its runs cannot be listed."""
         if path.is_file():
-            count = len(run_keys(path))
+            try:
+                count = len(run_keys(path))
+            except ReadError as exc:
+                message = f"{exc.message}; no MLflow or trackio runs can be listed from it"
+                raise ReadError(path, message) from None
             raise ReadError(path, f"a trackio project of {count} runs: give its folder")
         if not path.parent.is_file():
             raise ReadError(path, "not a run of a trackio project file")

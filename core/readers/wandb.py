@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TypeGuard
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import read_json, read_regular
+from curvelens.core.readers.textfile import read_json, read_regular, utc_datetime
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
 from curvelens.core.readers.wandb_records import LogExtras, log_extras
 from curvelens.core.readers.yamlfile import load_yaml
@@ -169,6 +169,10 @@ class WandbReader(Reader):
         copied = log.name.removeprefix("run-").removesuffix(".wandb") if log else None
         return frozenset({LATEST}) if copied is None or copied in ids else frozenset()
 
+    def parts(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
+        """The run's ``files/`` (media, code, config), ``logs/`` and ``tmp/``."""
+        return frozenset({"files", "logs", "tmp"})
+
     def describe(self, path: Path) -> Description:
         """Keys of the summary (every logged key appears there: ``files/`` or the log) and
         the config."""
@@ -232,7 +236,7 @@ def _copy_name(folder: Path, files: list[Path]) -> str | None:
 def _started(log: WandbLog, folder: Path) -> datetime | None:
     """The run record's start time, else the local time in the folder name."""
     if log.start_time is not None:
-        return datetime.fromtimestamp(log.start_time, tz=timezone.utc)
+        return utc_datetime(log.start_time)
     match = RUN_FOLDER.fullmatch(folder.name)
     if match is None:
         return None

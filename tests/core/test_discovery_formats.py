@@ -18,8 +18,9 @@ def _formats() -> dict[str, str]:
 
 def test_specific_readers_come_before_generic_ones() -> None:
     names = [reader.name for reader in READERS]
-    for specific in ("hf_trainer", "mlflow", "wandb", "dvclive", "sacred", "tensorboard"):
+    for specific in ("hf_trainer", "mlflow", "wandb", "dvclive", "sacred", "sb3"):
         assert names.index(specific) < names.index("csv") < names.index("jsonl")
+    assert names.index("csv") < names.index("tensorboard")  # Lightning: exact CSV, not float32
 
 
 def test_runs_per_format_in_the_real_tree() -> None:

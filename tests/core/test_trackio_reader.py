@@ -51,8 +51,15 @@ def test_broken_project_files_do_not_stop_the_others(tmp_path: Path) -> None:
     (folder / "cut.db").write_bytes(data[: len(data) // 4])
     (folder / "junk.db").write_bytes(os.urandom(3000))
     (folder / "empty.db").write_bytes(b"")
+    before = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir())
     runs = load_runs(discover([folder]).runs)
     assert sorted(run.ref.name for run in runs if run.error is None) == sorted(EXPECTED)
+    errors = {run.ref.path.name: run.error for run in runs if run.error is not None}
+    assert sorted(errors) == ["cut.db"]  # junk.db, empty.db: no SQLite header, not stores
+    assert all(f"{folder / name}: " in str(error) for name, error in errors.items())
+    assert (
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
+    )
 
 
 def test_damaged_schema_bytes_are_reported_not_raised(tmp_path: Path) -> None:
@@ -61,5 +68,7 @@ def test_damaged_schema_bytes_are_reported_not_raised(tmp_path: Path) -> None:
     (tmp_path / "demo.db").write_bytes(bytes(data))
     (tmp_path / "mlflow.db").write_bytes(bytes(data))  # a store named like MLflow's
     runs = load_runs(discover([tmp_path]).runs)
-    assert [run.ref.path.name for run in runs] == ["mlflow.db"]
-    assert runs[0].error is not None and "damaged schema" in runs[0].error
+    assert sorted(run.ref.path.name for run in runs) == ["demo.db", "mlflow.db"]
+    for run in runs:
+        assert run.error is not None and "damaged schema" in run.error
+        assert str(run.ref.path) in run.error
