@@ -1,4 +1,5 @@
-"""The headless commands (``summary``, ``compare``, ``report``): load runs, write a report.
+"""The headless commands (``summary``, ``compare``, ``report``, ``tail``): load runs, write a
+report, or follow runs as they are written.
 
 No UI import here: the launcher adds these commands to the ``curvelens`` group and passes
 optional extras (a text-plot renderer) in :class:`CliServices` as click's context object.
@@ -7,6 +8,7 @@ Exit codes: 0 when at least one run loaded, 1 when nothing could be read, 2 on u
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -300,5 +302,54 @@ def report(
     click.echo(f"wrote {len(planned)} files to {output}", err=True)
 
 
+@click.command("tail")
+@source_options
+@click.option("--metrics", "metrics", metavar="REGEX", help="Only metrics matching REGEX.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@click.option("--from-start", is_flag=True, help="Print the points already written first.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=2.0,
+    show_default=True,
+    help="Seconds between polls (longer automatically when a poll is slow).",
+)
+def tail(
+    paths: tuple[Path, ...],
+    pattern: str | None,
+    exclude: tuple[str, ...],
+    metrics: str | None,
+    fmt: str,
+    from_start: bool,
+    interval: float,
+) -> None:
+    """Print each new point as it is written, one line per point; new runs are followed
+    too. Ctrl-C stops (exit 0)."""
+    import sys
+
+    from curvelens.core.live.follow import follow
+
+    wanted = regex_option(metrics)
+
+    def out(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+        follow(
+            paths,
+            pattern=pattern,
+            exclude=exclude,
+            metrics=wanted,
+            fmt=fmt,
+            from_start=from_start,
+            interval=interval,
+            out=out,
+            err=lambda text: click.echo(text, err=True, nl=False),
+        )
+
+
 #: The headless commands, in the order ``curvelens --help`` lists them.
-COMMANDS: tuple[click.Command, ...] = (summary, compare, report)
+COMMANDS: tuple[click.Command, ...] = (summary, compare, report, tail)

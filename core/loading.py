@@ -1,11 +1,10 @@
 """Loading discovered runs into :class:`RunData` quickly, never raising on bad data.
 
-Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
-format records it; ``running`` when the newest log file changed within
-:data:`RUNNING_WINDOW_S` seconds; else ``unknown``. ``updated`` is that newest log file's
-mtime (UTC). A reader's ``pending`` issues (a last line cut mid-write) join the run's issues
-unless it is ``running``. ``RunData.ref`` is the discovered ref, with ``name`` replaced by
-the name the log records when it has one (``ReadResult.name``); id, path and format stay.
+Status rules: :mod:`curvelens.core.live.status` (``error`` when the run could not be
+read). ``updated`` is the newest log file's mtime (UTC). A reader's ``pending`` issues (a
+last line cut mid-write) join the run's issues unless it is ``running``. ``RunData.ref``
+is the discovered ref, with ``name`` replaced by the name the log records when it has one
+(``ReadResult.name``); id, path and format stay.
 Reading only opens files for reading: nothing is written under run folders.
 Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
 the reference layout's CSV logs) are read together first; the same results, fewer calls.
@@ -14,7 +13,6 @@ the reference layout's CSV logs) are read together first; the same results, fewe
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
@@ -23,10 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
+from curvelens.core.live.status import CRASH_AFTER_S, run_status
 from curvelens.core.readers import ReadError, ReadResult, get_reader
 from curvelens.core.schema import RUN_POINTS, RunData, RunRef, empty_points
 
-RUNNING_WINDOW_S = 300.0
+RUNNING_WINDOW_S = CRASH_AFTER_S
 """A run whose newest log file changed less than this many seconds ago is ``running``."""
 MAX_WORKERS = 4
 
@@ -47,7 +46,7 @@ def load_run(ref: RunRef) -> RunData:
 def _run_data(ref: RunRef, result: ReadResult) -> RunData:
     """The RunData of a successful read (status, updated time, pending issues)."""
     updated = _newest_mtime(result.files)
-    status = _status(result, updated)
+    status = run_status(ref.format, result.status, updated, result.points)
     return RunData(
         ref=replace(ref, name=result.name) if result.name else ref,
         points=result.points,
@@ -144,12 +143,3 @@ def _newest_mtime(files: Sequence[Path]) -> datetime | None:
         except OSError:
             continue
     return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else None
-
-
-def _status(result: ReadResult, updated: datetime | None) -> str:
-    """Apply the status rules of the module docstring to a successful read."""
-    if result.status in ("finished", "failed", "running"):
-        return result.status
-    if updated is not None and time.time() - updated.timestamp() < RUNNING_WINDOW_S:
-        return "running"
-    return "unknown"

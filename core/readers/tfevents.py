@@ -241,9 +241,13 @@ class _Decoder:
         self.out.wall_times.append(wall_time)
 
 
-def decode_events(data: bytes) -> EventScalars:
-    """Decode every complete record of an event file's bytes into scalars."""
+def decode_events(data: bytes, plugins: dict[str, str | None] | None = None) -> EventScalars:
+    """Decode every complete record of an event file's bytes into scalars. ``plugins``
+    (tag -> plugin name, updated in place) carries what earlier records of the file said
+    when ``data`` starts at a later record (the live poller's appended records)."""
     decoder = _Decoder()
+    if plugins is not None:
+        decoder.plugins = plugins
     pos, size = 0, len(data)
     while pos + _HEADER.size <= size:
         length, length_crc = _HEADER.unpack_from(data, pos)

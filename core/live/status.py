@@ -1,0 +1,83 @@
+"""Run status rules, shared by loading and live polling.
+
+Statuses, first match wins:
+
+- ``error``: the run could not be read.
+- ``diverged``: a loss metric's newest value is NaN or infinite after a finite one.
+- ``finished``: the format wrote its end marker (MLflow/Sacred status, W&B exit record,
+  HF Trainer's final summary entry).
+- ``crashed``: the format recorded a failure (MLflow FAILED/KILLED, Sacred FAILED, W&B
+  non-zero exit), or a format that writes end markers wrote none and no log file changed
+  for ``crash_after`` seconds (a killed job cannot write its marker).
+- ``running``: a log file changed less than ``crash_after`` seconds ago.
+- ``stopped``: nothing written for ``crash_after`` seconds by a format that records no end
+  (CSV, JSONL, TensorBoard, DVCLive): finished or crashed, the log cannot tell.
+- ``gone``: a watched run whose folder or log vanished.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from curvelens.core.analysis.direction import quantity
+
+CRASH_AFTER_S = 600.0
+"""Default silence (seconds) after which a run without an end marker is not running."""
+END_MARKER_FORMATS = frozenset({"mlflow", "wandb", "sacred", "hf_trainer"})
+"""Formats that record how a run ended, so silence without a marker means a crash."""
+SILENT = ("crashed", "stopped")
+"""Statuses a running run turns into when it stops writing."""
+
+
+def run_status(
+    format_name: str,
+    marker: str,
+    updated: datetime | None,
+    points: pl.DataFrame,
+    *,
+    now: float | None = None,
+    crash_after: float = CRASH_AFTER_S,
+) -> str:
+    """The status of a read run: ``marker`` is the reader's status (``finished``,
+    ``failed``, ``running`` or ``unknown``), ``updated`` its newest log file mtime."""
+    if diverged(points):
+        return "diverged"
+    if marker == "finished":
+        return "finished"
+    if marker == "failed":
+        return "crashed"
+    return silence_status(format_name, updated, now=now, crash_after=crash_after)
+
+
+def silence_status(
+    format_name: str,
+    updated: datetime | None,
+    *,
+    now: float | None = None,
+    crash_after: float = CRASH_AFTER_S,
+) -> str:
+    """``running`` while the newest write is recent, else ``crashed`` or ``stopped``."""
+    clock = time.time() if now is None else now
+    if updated is not None and clock - updated.timestamp() < crash_after:
+        return "running"
+    return "crashed" if format_name in END_MARKER_FORMATS else "stopped"
+
+
+def diverged(points: pl.DataFrame) -> bool:
+    """True when some loss metric's newest value (highest step) is NaN/inf after a finite
+    value. ``points`` is a ``POINTS`` frame sorted by metric then step."""
+    values = points.get_column("value").to_numpy()
+    if values.size == 0 or bool(np.isfinite(values).all()):
+        return False  # the common case costs one vectorised pass
+    last = points.group_by("metric").agg(
+        pl.col("value").last().alias("last"), pl.col("value").is_finite().any().alias("ok")
+    )
+    for name, value, had_finite in last.iter_rows():
+        if had_finite and not math.isfinite(value) and quantity(name) == "loss":
+            return True
+    return False
