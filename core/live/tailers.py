@@ -12,8 +12,9 @@ One :class:`Tailer` per file kind, each reusing its reader's own parsing on the 
   (a rewrite), or it is a UTF-16/32 text file (offsets do not map to its text).
 - Tables: the new rows go through the table rules (:mod:`curvelens.core.readers.table`);
   when they classify a column differently from the rows before (a param column that
-  now varies, a metric that looks constant) the file is re-read whole so the result is
-  what a whole read gives. Row-number steps continue from the rows before.
+  now varies, a metric that looks constant), or the rows before were fewer than two (a
+  column's class is not settled yet), the file is re-read whole so the result is what a
+  whole read gives. Row-number steps continue from the rows before.
 - Issues of new rows keep their file line numbers; table-level findings of a chunk (a
   column with no finite value *in the chunk*) are dropped, since they may not hold for
   the file.
@@ -39,6 +40,7 @@ from curvelens.core.readers.mlflow import parse_metric_lines
 from curvelens.core.readers.points import PointLists, build_points, points_from
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
 from curvelens.core.readers.textfile import (
+    blank,
     drop_nul_lines,
     looks_binary,
     open_log,
@@ -166,15 +168,15 @@ class _Table:
         got = _text(path, since)
         if isinstance(got, bytes):  # a wide text file: whole, every time
             whole = self._rows(path, START, got)
-            points, _, issues = whole if whole is not None else (empty_points(), START, ())
+            points, _, issues, _ = whole if whole is not None else (empty_points(), START, (), 0)
             return Tail(points, START, True, issues)
         new, complete = got
         base = START if new.restarted else since
         rows = self._rows(path, base, complete)
         if rows is None:  # the new rows classify a column differently: read whole
             return self.read(path, START)
-        points, state, issues = rows
-        position = _advance(since, new, len(complete))
+        points, state, issues, used = rows
+        position = _advance(since, new, used)
         position = replace(
             position,
             lines=state.lines,
@@ -187,27 +189,34 @@ class _Table:
 
     def _rows(
         self, path: Path, base: Position, complete: bytes
-    ) -> tuple[pl.DataFrame, Position, tuple[Issue, ...]] | None:
+    ) -> tuple[pl.DataFrame, Position, tuple[Issue, ...], int] | None:
         """Points of the ``complete`` new lines after ``base``, the table state after them
-        (a Position of which only the table fields count) and the line issues; None when
-        the rows disagree with ``base`` (see :func:`_agrees`)."""
+        (a Position of which only the table fields count), the line issues and the bytes
+        used; None when the rows disagree with ``base`` (see :func:`_agrees`). Blank lines
+        alone are left for later: a whole read counts them as rows only before content."""
         header, body, lines = base.header, complete, base.lines
         if self.header and not header:
             if not complete:
-                return empty_points(), base, ()
+                return empty_points(), base, (), 0
             end = complete.index(b"\n") + 1
             header, body, lines = complete[:end], complete[end:], 1
+        if blank(body):
+            state = replace(base, header=header, lines=lines)
+            return empty_points(), state, (), len(complete) - len(body)
         data, issues = drop_nul_lines(path, header + body)
         if self.header:
-            frame, parsed, _cut = read_delimited(path, data, separator(path), numbers=True)
+            frame, parsed, _cut = read_delimited(path, data, separator(path))
         else:
             frame, parsed, _cut = read_jsonl_frame(path, data)
         issues.extend(parsed)
         table = table_points(frame, path)
         metrics = set(table.points.get_column("metric").unique().to_list())
-        if base is not START and not _agrees(base, table.params, metrics):
-            return None
         points = table.points
+        if base is not START:
+            if base.rows < 2 or not _agrees(base, table.params, metrics, frame):
+                return None
+            points = points.filter(~pl.col("metric").is_in(list(base.params)))
+            metrics -= base.params.keys()
         if not any(name in frame.columns for name in STEP_COLUMNS):
             points = points.with_columns(pl.col("step") + base.rows)
         skip = {*STEP_COLUMNS, *TIME_COLUMNS}
@@ -223,18 +232,31 @@ class _Table:
             params={**base.params, **table.params},
             ignored=base.ignored | ignored,
         )
-        return points, state, line_issues
+        return points, state, line_issues, len(complete)
 
 
-def _agrees(base: Position, params: Mapping[str, ParamValue], metrics: set[str]) -> bool:
-    """Whether new rows' params and metrics fit how the rows before classified columns: no
-    param became a metric, every constant column is a known param or an ignored column."""
-    if metrics & base.params.keys():
-        return False
+def _agrees(
+    base: Position, params: Mapping[str, ParamValue], metrics: set[str], frame: pl.DataFrame
+) -> bool:
+    """Whether new rows classify columns as the rows before did (a whole read of at least
+    two rows then gives the same classes): every constant column is a known param or an
+    ignored column; a known param column holds its value on every new row (one row alone
+    looks like a metric)."""
+    for name in metrics & base.params.keys():
+        if not _still(frame.get_column(name), base.params[name]):
+            return False
     return all(
         key in base.ignored or (key in base.params and base.params[key] == value)
         for key, value in params.items()
     )
+
+
+def _still(column: pl.Series, value: ParamValue) -> bool:
+    """Whether every cell of a text ``column`` is the integer param ``value``."""
+    if column.null_count() or isinstance(value, bool) or not isinstance(value, int):
+        return False
+    text = column.cast(pl.String()).str.strip_chars()
+    return bool(text.str.contains(r"^[+-]?\d+$").all() and (text.cast(pl.Int64) == value).all())
 
 
 CSV: Tailer = _Table(header=True)
