@@ -199,7 +199,7 @@ class Poller:
                 positions[path] = tail.position
                 frames.append(tail.points)
         watch.positions = positions
-        if watch.layout.logs and run.error is None:
+        if watch.layout.logs and run.error is None and len(frames) == len(watch.layout.logs):
             points = dedupe_points(pl.concat(frames))[0] if frames else empty_points()
             run = RunData(
                 ref=run.ref,
@@ -215,10 +215,13 @@ class Poller:
 
 
 def _tail(read: Callable[[Path, Position], Tail], path: str, since: Position) -> Tail | None:
-    """One tailer read; None when the file cannot be read now (deleted, unreadable)."""
+    """One tailer read; None when the file cannot be read now (deleted, unreadable, or a
+    parser bug: the loading path then reads the run and reports the problem)."""
     try:
         return read(Path(path), since)
     except ReadError:
+        return None
+    except Exception:  # a reader bug must not stop the polling of every other run
         return None
 
 
