@@ -25,7 +25,6 @@ from curvelens.core.live.layout import Layout, layout
 from curvelens.core.live.signature import Signature, signature
 from curvelens.core.live.tailers import START, Position, Tail
 from curvelens.core.loading import load_run
-from curvelens.core.readers import ReadError
 from curvelens.core.readers.points import dedupe_points
 from curvelens.core.schema import Issue, RunData, RunRef, empty_points
 
@@ -219,9 +218,7 @@ def _tail(read: Callable[[Path, Position], Tail], path: str, since: Position) ->
     parser bug: the loading path then reads the run and reports the problem)."""
     try:
         return read(Path(path), since)
-    except ReadError:
-        return None
-    except Exception:  # a reader bug must not stop the polling of every other run
+    except Exception:  # ReadError, or a reader bug: it must not stop the other runs' polling
         return None
 
 
