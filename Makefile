@@ -48,6 +48,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tui_redraw.py
+	$(BIN)/python bench/live_poll.py
 
 clean:
 	rm -rf $(VENV) .mypy_src .mypy_cache .pytest_cache .ruff_cache build *.egg-info
