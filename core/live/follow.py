@@ -20,11 +20,10 @@ from pathlib import Path
 import polars as pl
 
 from curvelens.core.discovery import discover
-from curvelens.core.live.apply import apply_poll
-from curvelens.core.live.poller import Poller, PollResult, next_interval
+from curvelens.core.live.poller import Poller
+from curvelens.core.live.session import LivePoll, LiveRuns
 from curvelens.core.printable import printable
 from curvelens.core.reports.format import fmt_step, fmt_value, json_number, json_step
-from curvelens.core.schema import RunData
 
 Write = Callable[[str], None]
 
@@ -50,40 +49,32 @@ def follow(
     roots = [path for path in paths if path.is_dir()]
     poller = Poller(roots, pattern=pattern, exclude=exclude, rediscover_every=5 * interval)
     poller.watch(found.runs, loaded=False)
-    runs: dict[str, RunData] = {}
+    live = LiveRuns(poller, interval=interval)
     first = True
     stop = stop or threading.Event()
     while not stop.is_set():
-        result = poller.poll()
-        text = _lines(runs, result, metrics, fmt, print_new=from_start or not first)
-        updates = apply_poll(runs, result)
-        for run_id, run in updates.items():
-            old = runs.get(run_id)
+        done = live.poll()
+        text = _lines(done, metrics, fmt, print_new=from_start or not first)
+        for run_id, run in done.changed.items():
+            old = done.before[run_id]
             for issue in run.issues[len(old.issues) if old is not None else 0 :]:
                 err(f"warning: {printable(str(issue))}\n")
-        runs.update(updates)
         if text:
             out(text)
         first = False
-        stop.wait(next_interval(interval, result.seconds))
+        stop.wait(live.interval)
 
 
-def _lines(
-    runs: dict[str, RunData],
-    result: PollResult,
-    metrics: re.Pattern[str] | None,
-    fmt: str,
-    print_new: bool,
-) -> str:
+def _lines(done: LivePoll, metrics: re.Pattern[str] | None, fmt: str, print_new: bool) -> str:
     """The output lines of one poll's new points."""
     chunks: list[str] = []
-    for change in result.changes:
+    for change in done.result.changes:
         if change.appended is not None:
             points = change.appended
         elif change.run is None or (change.new and not print_new):
             continue
         else:
-            old = runs.get(change.ref.id)
+            old = done.before.get(change.ref.id)
             points = change.run.points
             if old is not None:
                 keys = ["metric", "step", "value"]

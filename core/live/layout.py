@@ -90,8 +90,8 @@ def _mlflow(path: Path) -> Layout:
 def _whole(ref: RunRef) -> Layout:
     """Files of a format re-read whole, and the run folder."""
     path = ref.path
-    if not path.is_dir():
-        return Layout(whole=(str(path),))
+    if not path.is_dir():  # a SQLite store in WAL mode writes to its -wal file first
+        return Layout(whole=(str(path), f"{path}-wal"))
     files = _whole_files(ref)
     return Layout(whole=tuple(str(file) for file in files), folders=(str(path),))
 

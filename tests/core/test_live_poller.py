@@ -13,6 +13,7 @@ import polars as pl
 from curvelens.core.discovery import discover
 from curvelens.core.live.apply import apply_poll
 from curvelens.core.live.poller import Poller, next_interval
+from curvelens.core.live.session import LiveRuns
 from curvelens.core.loading import load_runs
 from curvelens.core.schema import RunData
 from tests.core.tfevents_writer import event, record, simple_value
@@ -242,3 +243,24 @@ def test_every_point_written_with_partial_flushes_is_seen_exactly_once(tmp_path:
     assert loss.get_column("value").to_list() == [s * 0.5 for s in range(rows)]
     assert run.points.filter(pl.col("metric") == "num_tokens").height == rows
     assert sum(seen_cut) > 100  # polls ran while a line was cut
+
+
+def test_live_runs_apply_polls_and_report_them(tmp_path: Path) -> None:
+    log = _reference(tmp_path, "a", "1,2.0,8\n2,1.5,8\n")
+    poller = Poller([tmp_path])
+    refs = discover([tmp_path]).runs
+    poller.watch(refs)
+    live = LiveRuns(poller, interval=2.0)
+    live.hold(load_runs(refs))
+    quiet = live.poll()
+    assert quiet.changed == {} and quiet.report.describe().endswith(": no change")
+    _append(log, "3,1.2,8\n")
+    live.poll()  # the first change re-reads the run whole
+    _append(log, "4,1.1,8\n5,1.0,8\n")
+    done = live.poll()
+    assert done.report.changed == 1 and done.report.points == 2  # num_tokens is a param
+    assert done.report.describe().endswith(": 1 run changed (+2 points)")
+    before = done.before["a_20250101_000000"]
+    assert before is not None and before.points.height == 3
+    assert live.runs["a_20250101_000000"].points.height == 5
+    assert live.interval == 2.0
