@@ -3,10 +3,11 @@
 Per format (``RunRef.format``): CSV/TSV (``csv``, ``reference``) and ``jsonl`` logs are
 tailed by byte offset; ``tensorboard`` event files by record offset, the folder watched for
 new event files; ``mlflow`` metric files by byte offset, the ``metrics/`` folders watched
-for new keys and ``meta.yaml`` re-read whole (it holds the status). Every other format
-(HF Trainer, W&B, Sacred, DVCLive and any new reader) is re-read whole when one of its
-files or its folder changes: correct, just slower. The log files are found with the
-readers' own rules, never a second copy of them.
+for new keys and ``meta.yaml`` re-read whole (it holds the status); the W&B ``.wandb`` log
+by record-end offset (``wandb-summary.json``, rewritten at every step, is not watched once
+the log exists). Every other format (HF Trainer, Sacred, DVCLive, any new reader) is
+re-read whole when one of its files or its folder changes: correct, just slower. The log
+files are found with the readers' own rules, never a second copy of them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from curvelens.core.live.tailers import CSV, EVENTS, JSONL, MlflowMetric, Tailer
+from curvelens.core.live.tailers import CSV, EVENTS, JSONL, WANDB, MlflowMetric, Tailer
 from curvelens.core.readers import ReadError
 from curvelens.core.readers.csvlog import CsvReader
 from curvelens.core.readers.dvclive import metric_files
@@ -57,6 +58,8 @@ def layout(ref: RunRef) -> Layout:
             return _tensorboard(path)
         if ref.format == "mlflow":
             return _mlflow(path)
+        if ref.format == "wandb" and (log := log_file(path)) is not None:
+            return Layout(logs=((str(log), WANDB),), folders=(str(path),))
     except ReadError:
         return Layout(folders=(str(path),))
     return _whole(ref)
@@ -103,9 +106,8 @@ def _whole_files(ref: RunRef) -> list[Path]:
     if ref.format == "hf_trainer":
         state = state_file(path, frozenset(os.listdir(path)))
         return [state] if state is not None else []
-    if ref.format == "wandb":
-        log = log_file(path)
-        return [*([log] if log is not None else []), path / SUMMARY]
+    if ref.format == "wandb":  # no .wandb log yet: the summary is all there is
+        return [path / SUMMARY]
     if ref.format == "sacred":
         return [path / SACRED_RUN, path / SACRED_METRICS]
     if ref.format == "dvclive":

@@ -26,7 +26,7 @@ from curvelens.core.live.signature import Signature, signature
 from curvelens.core.live.tailers import START, Position, Tail
 from curvelens.core.loading import load_run
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.schema import Issue, RunData, RunRef, empty_points
+from curvelens.core.schema import Issue, RunData, RunRef
 
 REDISCOVER_S = 10.0
 """Default seconds between two discoveries of the roots (new run folders)."""
@@ -198,8 +198,9 @@ class Poller:
                 positions[path] = tail.position
                 frames.append(tail.points)
         watch.positions = positions
-        if watch.layout.logs and run.error is None and len(frames) == len(watch.layout.logs):
-            points = dedupe_points(pl.concat(frames))[0] if frames else empty_points()
+        tailed = len(frames) == len(watch.layout.logs) and any(f.height for f in frames)
+        if watch.layout.logs and run.error is None and tailed:  # else: the loaded points
+            points = dedupe_points(pl.concat(frames))[0]
             run = RunData(
                 ref=run.ref,
                 points=points,

@@ -2,8 +2,8 @@
 
 One :class:`Tailer` per file kind, each reusing its reader's own parsing on the new bytes
 (no second parser of any format): :data:`CSV` (CSV/TSV, reference layout, Lightning, SB3),
-:data:`JSONL`, :class:`MlflowMetric` (one MLflow metric file) and :data:`EVENTS`
-(one TensorBoard event file). Rules shared by all:
+:data:`JSONL`, :class:`MlflowMetric` (one MLflow metric file), :data:`EVENTS` (one
+TensorBoard event file) and :data:`WANDB` (one W&B ``.wandb`` log). Rules shared by all:
 
 - Only complete lines (ending in ``\\n``) or complete records are consumed; a cut last
   line or record is read on a later call, once it is complete, exactly once.
@@ -47,6 +47,8 @@ from curvelens.core.readers.textfile import (
     read_log_bytes,
 )
 from curvelens.core.readers.tfevents import decode_events
+from curvelens.core.readers.wandb import add_row
+from curvelens.core.readers.wandb_log import MAGIC, decode_log
 from curvelens.core.schema import Issue, empty_points
 
 HEAD_BYTES = 64
@@ -303,3 +305,29 @@ class _Events:
 
 EVENTS: Tailer = _Events()
 """TensorBoard event files (record offsets)."""
+
+
+class _Wandb:
+    """A W&B ``run-<id>.wandb`` log, decoded as the W&B reader decodes it."""
+
+    def read(self, path: Path, since: Position) -> Tail:
+        """See :class:`Tailer`; an exit record means a whole read (the run's end status)."""
+        new = read_new(path, since)
+        if new.restarted and len(new.data) < len(MAGIC) and MAGIC.startswith(new.data):
+            return Tail(empty_points(), START, True)  # the header is not written yet
+        try:
+            log = decode_log(new.data, new.start)
+        except ValueError as exc:
+            raise ReadError(path, str(exc)) from None
+        if log.exit_code is not None and not new.restarted:
+            return self.read(path, START)
+        lists = PointLists()
+        for row in log.history:
+            add_row(row, lists)
+        issues = (Issue(path, log.error),) if log.error else ()
+        position = _advance(since, new, log.end_offset - new.start)
+        return Tail(points_from(lists)[0], position, new.restarted, issues)
+
+
+WANDB: Tailer = _Wandb()
+"""W&B transaction logs (byte offsets of record ends)."""

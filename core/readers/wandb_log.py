@@ -42,6 +42,8 @@ class WandbLog:
     """Set when the run ended (an exit record was written)."""
     error: str | None = None
     """Why decoding stopped before the end of the file, when it was not a clean end."""
+    end_offset: int = 0
+    """File offset just past the last complete record decoded."""
 
 
 def records(data: bytes) -> Iterator[bytes]:
@@ -49,32 +51,40 @@ def records(data: bytes) -> Iterator[bytes]:
 
     Raises ValueError when the file does not start with the W&B header.
     """
-    if not data.startswith(MAGIC):
+    return (payload for payload, _ in framed(data))
+
+
+def framed(data: bytes, offset: int = 0) -> Iterator[tuple[bytes, int]]:
+    """:func:`records` with the file offset just past each record; ``data`` holds the
+    file's bytes from ``offset`` (0, or where a record ended: the live poller's appended
+    bytes). Raises ValueError when ``offset`` is 0 and the W&B header is missing."""
+    if offset == 0 and not data.startswith(MAGIC):
         raise ValueError("not a W&B transaction log (bad file header)")
-    pos, pending = len(MAGIC), bytearray()
+    pos, pending = offset or len(MAGIC), bytearray()
+    size = offset + len(data)
     while True:
         room = BLOCK - pos % BLOCK
         if room < _CHUNK.size:
             pos += room
             continue
-        if pos + _CHUNK.size > len(data):
+        if pos + _CHUNK.size > size:
             return
-        crc, length, kind = _CHUNK.unpack_from(data, pos)
+        crc, length, kind = _CHUNK.unpack_from(data, pos - offset)
         start, end = pos + _CHUNK.size, pos + _CHUNK.size + length
-        if kind == 0 or end > len(data) or length > room - _CHUNK.size:
+        if kind == 0 or end > size or length > room - _CHUNK.size:
             return  # zero padding or a chunk still being written
-        chunk = data[start:end]
+        chunk = data[start - offset : end - offset]
         if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != crc:
             raise _Corrupt(pos)
         pos = end
         if kind == _FULL:
-            yield chunk
+            yield chunk, pos
         elif kind == _FIRST:
             pending = bytearray(chunk)
         elif kind in (_MIDDLE, _LAST) and pending:
             pending += chunk
             if kind == _LAST:
-                yield bytes(pending)
+                yield bytes(pending), pos
                 pending = bytearray()
 
 
@@ -82,12 +92,14 @@ class _Corrupt(Exception):
     """A chunk whose checksum does not match (offset in ``args[0]``)."""
 
 
-def decode_log(data: bytes) -> WandbLog:
-    """The history, run name, start time and exit code of a ``.wandb`` file's bytes."""
-    out = WandbLog()
+def decode_log(data: bytes, offset: int = 0) -> WandbLog:
+    """The history, run name, start time and exit code of a ``.wandb`` file's bytes (from
+    ``offset``, see :func:`framed`)."""
+    out = WandbLog(end_offset=offset)
     try:
-        for payload in records(data):
+        for payload, end in framed(data, offset):
             _record(payload, out)
+            out.end_offset = end
     except _Corrupt as exc:
         out.error = f"corrupt record at byte {exc.args[0]}; later records skipped"
     except (IndexError, struct.error) as exc:

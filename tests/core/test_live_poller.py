@@ -16,6 +16,7 @@ from curvelens.core.live.poller import Poller, next_interval
 from curvelens.core.live.session import LiveRuns
 from curvelens.core.loading import load_runs
 from curvelens.core.schema import RunData
+from tests.core import wandb_writer
 from tests.core.tfevents_writer import event, record, simple_value
 
 
@@ -264,3 +265,25 @@ def test_live_runs_apply_polls_and_report_them(tmp_path: Path) -> None:
     assert before is not None and before.points.height == 3
     assert live.runs["a_20250101_000000"].points.height == 5
     assert live.interval == 2.0
+
+
+def test_wandb_history_is_tailed_and_the_exit_record_finishes_the_run(tmp_path: Path) -> None:
+    folder = tmp_path / "wandb" / "run-20250101_000000-abc"
+    (folder / "files").mkdir(parents=True)
+    log = folder / "run-abc.wandb"
+    records = [wandb_writer.run(1_700_000_000, "r")]
+    records += [wandb_writer.history({"_step": s, "loss": 1 / (s + 1)}) for s in range(3)]
+    log.write_bytes(wandb_writer.frame(records))
+    poller = Poller([tmp_path])
+    runs = _loaded(tmp_path, poller)
+    (run_id,) = runs
+    for more in (5, 8):
+        records += [wandb_writer.history({"_step": s, "loss": 1 / (s + 1)}) for s in range(3, more)]
+        log.write_bytes(wandb_writer.frame(records))  # the SDK appends: same leading bytes
+        result = poller.poll()
+        runs.update(apply_poll(runs, result))
+    assert result.changes[0].appended is not None  # the second change was read incrementally
+    assert runs[run_id].points.get_column("step").to_list() == [float(s) for s in range(8)]
+    log.write_bytes(wandb_writer.frame([*records, wandb_writer.exit_record(0)]))
+    done = apply_poll(runs, poller.poll())[run_id]
+    assert done.status == "finished" and done.points.height == 8

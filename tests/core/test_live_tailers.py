@@ -13,13 +13,16 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from curvelens.core.live.apply import merge_points
-from curvelens.core.live.tailers import CSV, EVENTS, JSONL, START, MlflowMetric, Tailer
+from curvelens.core.live.tailers import CSV, EVENTS, JSONL, START, WANDB, MlflowMetric, Tailer
+from curvelens.core.readers import ReadError
 from curvelens.core.readers.csvlog import read_table_file
 from curvelens.core.readers.jsonl import JsonlReader
 from curvelens.core.readers.mlflow import parse_metric_file
 from curvelens.core.readers.points import PointLists, build_points, points_from
 from curvelens.core.readers.tfevents import read_event_file
+from curvelens.core.readers.wandb import WandbReader
 from curvelens.core.schema import empty_points
+from tests.core import wandb_writer
 from tests.core.tfevents_writer import event, record, simple_value, tensor_value
 
 SETTINGS = settings(
@@ -70,8 +73,9 @@ def _follow(tailer: Tailer, path: Path, content: bytes, cuts: list[float], whole
 
 
 def whole_prefix(data: bytes, tailer: Tailer) -> bytes:
-    """What a whole read must agree with: complete lines (events: complete records)."""
-    if tailer is EVENTS:
+    """What a whole read must agree with: complete lines (binary logs: the records, which
+    the whole read cuts itself)."""
+    if tailer in (EVENTS, WANDB):
         return data
     return data[: data.rfind(b"\n") + 1]
 
@@ -214,3 +218,57 @@ def test_bad_line_issue_keeps_its_file_line_number(tmp_path: Path) -> None:
         handle.write(b"2,0.4\n3,0.3,9\n")
     tail = CSV.read(path, first.position)
     assert not tail.restarted and [issue.line for issue in tail.issues] == [5]
+
+
+def _wandb_whole(path: Path) -> pl.DataFrame:
+    """The W&B reader's points of a run folder holding ``path``'s bytes (none without
+    history yet)."""
+    folder = path.parent.parent / "run-20250101_000000-whole"
+    folder.mkdir(exist_ok=True)
+    (folder / "run-whole.wandb").write_bytes(path.read_bytes())
+    try:
+        return WandbReader().read(folder).points
+    except ReadError:
+        return empty_points()
+
+
+@SETTINGS
+@given(
+    rows=st.lists(st.tuples(steps, values, st.integers(0, 3000)), max_size=30),
+    cuts=FRACTIONS,
+)
+def test_wandb_tail_equals_whole_read(tmp_path: Path, rows, cuts) -> None:
+    """History records of any size (some split across 32 KiB blocks), cut anywhere."""
+    records = [wandb_writer.run(1_700_000_000, "r")]
+    for step, value, padding in rows:
+        records.append(wandb_writer.history({"_step": step, "loss": value, "note": "x" * padding}))
+    folder = tmp_path / "run-20250101_000000-abc"
+    folder.mkdir(exist_ok=True)
+    content = wandb_writer.frame(records)
+    _follow(WANDB, folder / "run-abc.wandb", content, cuts, _wandb_whole)
+
+
+def test_wandb_exit_record_reads_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "run-20250101_000000-abc"
+    folder.mkdir()
+    log = folder / "run-abc.wandb"
+    log.write_bytes(wandb_writer.frame([wandb_writer.history({"_step": 1, "loss": 0.5})]))
+    first = WANDB.read(log, START)
+    log.write_bytes(
+        wandb_writer.frame(
+            [wandb_writer.history({"_step": 1, "loss": 0.5}), wandb_writer.exit_record(0)]
+        )
+    )
+    assert WANDB.read(log, first.position).restarted
+
+
+def test_wandb_tail_resumes_across_block_boundaries(tmp_path: Path) -> None:
+    """80 KB of history (records split across 32 KiB blocks) appended in 25 pieces."""
+    records = [
+        wandb_writer.history({"_step": s, "loss": s / 3, "note": "x" * 1999}) for s in range(40)
+    ]
+    folder = tmp_path / "run-20250101_000000-abc"
+    folder.mkdir()
+    content = wandb_writer.frame(records)
+    assert len(content) > 2 * 32 * 1024
+    _follow(WANDB, folder / "run-abc.wandb", content, [i / 25 for i in range(25)], _wandb_whole)
