@@ -48,6 +48,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tui_redraw.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/live_poll.py
 
 clean:

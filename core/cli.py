@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from curvelens.core.reports.grouping import Grouping
 
 F = TypeVar("F", bound=Callable[..., Any])
+FOLLOW_LINKS = "curvelens.follow_links"
+"""``click.Context.meta`` key of the ``--follow-links`` flag."""
 
 
 class SeriesRenderer(Protocol):
@@ -62,9 +64,21 @@ def source_options(func: F) -> F:
     func = click.option(
         "--pattern", metavar="GLOB", help="Only runs whose folder name matches GLOB."
     )(func)
+    func = click.option(
+        "--follow-links",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_follow_links,
+        help="Enter symlinked folders that lead outside PATH.",
+    )(func)
     return click.argument(
         "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
     )(func)
+
+
+def _remember_follow_links(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Keep ``--follow-links`` in the context for :func:`load_or_exit`."""
+    ctx.meta[FOLLOW_LINKS] = value
 
 
 def regex_option(value: str | None) -> re.Pattern[str] | None:
@@ -84,7 +98,8 @@ def load_or_exit(
     from curvelens.core.discovery import discover
     from curvelens.core.loading import load_runs
 
-    found = discover(paths, pattern=pattern, exclude=exclude)
+    follow = bool(click.get_current_context().meta.get(FOLLOW_LINKS, False))
+    found = discover(paths, pattern=pattern, exclude=exclude, follow_links=follow)
     for issue in found.issues:
         click.echo(f"warning: {printable(str(issue))}", err=True)
     runs = load_runs(found.runs)
@@ -102,13 +117,34 @@ def load_or_exit(
     return loaded
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print ``text`` or write it to ``output``."""
+def write_output(text: str, output: Path | None, protected: Sequence[Path], force: bool) -> None:
+    """Print ``text`` or write it to ``output`` (never into ``protected`` folders, never over
+    a file without ``force``: :mod:`curvelens.core.outputs`)."""
+    from curvelens.core.outputs import write_text
+
     if output is None:
         click.echo(printable(text, keep="\n\t"), nl=False)
-    else:
-        output.write_text(text)
-        click.echo(f"wrote {output}", err=True)
+        return
+    check_output_or_exit(output, protected, force)
+    write_text(output, text, force)
+    click.echo(f"wrote {printable(str(output))}", err=True)
+
+
+def check_output_or_exit(output: Path, protected: Sequence[Path], force: bool) -> None:
+    """Exit 2 with the reason when ``output`` must not be written."""
+    from curvelens.core.outputs import OutputError, check_output
+
+    try:
+        check_output(output, protected, force)
+    except OutputError as exc:
+        raise click.UsageError(printable(str(exc))) from None
+
+
+def protected_paths(paths: Sequence[Path], runs: Sequence[RunData]) -> tuple[Path, ...]:
+    """The folders no output may go into: the given paths and every run's folder."""
+    from curvelens.core.outputs import protected_folders
+
+    return protected_folders(paths, [run.ref.path for run in runs])
 
 
 @click.command("summary")
@@ -212,7 +248,12 @@ def at_option(value: str) -> ScalarAt:
     default="text",
     show_default=True,
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (never inside a run folder or a PATH).",
+)
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
 def compare(
     paths: tuple[Path, ...],
@@ -227,6 +268,7 @@ def compare(
     interpolate: bool,
     fmt: str,
     output: Path | None,
+    force: bool,
     seed: int,
 ) -> None:
     """Compare runs (A B [more...]): finals, divergence, progression, statistics, tests,
@@ -246,6 +288,8 @@ def compare(
     wanted = regex_option(metric)
     settings = Settings(at_option(at), threshold, consecutive, interpolate)
     runs = load_or_exit(paths, pattern, exclude)
+    if output is not None:
+        check_output_or_exit(output, protected_paths(paths, runs), force)
     grouping = group_or_exit(runs, paths, group_by, no_group)
     if len(grouping.groups) < 2:
         click.echo("warning: only one group of runs: nothing to compare against", err=True)
@@ -253,7 +297,7 @@ def compare(
         grouping.groups, grouping.how, wanted, np.random.default_rng(seed), settings
     )
     writers = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}
-    write_output(writers[fmt](report), output)
+    write_output(writers[fmt](report), output, protected_paths(paths, runs), force)
 
 
 @click.command("report")
@@ -285,21 +329,21 @@ def report(
     from curvelens.core.reports.run_report import conflicts, plan_report, write_report
 
     runs = load_or_exit(paths, pattern, exclude)
-    target = output.resolve()
-    for run in runs:
-        folder = run.ref.path.resolve()
-        if folder.is_dir() and target.is_relative_to(folder):
-            raise click.UsageError(f"--output {output} lies inside the run folder {folder}")
+    folders = protected_paths(paths, runs)
+    check_output_or_exit(output / "README.md", folders, force=True)
     render = services.render_series if services is not None else None
     grouping = group_or_exit(runs, paths, group_by, no_group)
     png = png_available() and not no_png
     planned = plan_report(grouping.groups, grouping.how, output, render, png)
+    for file in planned:
+        check_output_or_exit(file.path, folders, force=True)
     existing = conflicts(planned)
     if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-        raise click.UsageError(f"{existing[0]} exists{more}; use --force to overwrite")
+        shown = printable(str(existing[0]))
+        raise click.UsageError(f"{shown} exists{more}; use --force to overwrite")
     write_report(planned)
-    click.echo(f"wrote {len(planned)} files to {output}", err=True)
+    click.echo(f"wrote {len(planned)} files to {printable(str(output))}", err=True)
 
 
 @click.command("tail")

@@ -23,6 +23,7 @@ import polars as pl
 
 from curvelens.core.live.status import CRASH_AFTER_S, run_status
 from curvelens.core.readers import ReadError, ReadResult, get_reader
+from curvelens.core.readers.textfile import confined
 from curvelens.core.schema import RUN_POINTS, RunData, RunRef, empty_points
 
 RUNNING_WINDOW_S = CRASH_AFTER_S
@@ -33,11 +34,14 @@ MAX_WORKERS = 4
 def load_run(ref: RunRef) -> RunData:
     """Read one run; any failure becomes ``RunData.error`` (with the file path), never raised."""
     try:
-        result = get_reader(ref.format).read(ref.path)
-    except ReadError as exc:
-        return _failed(ref, str(exc))
+        reader = get_reader(ref.format)
     except KeyError:
         return _failed(ref, f"{ref.path}: no reader for format {ref.format!r}")
+    try:
+        with confined([ref.path]):
+            result = reader.read(ref.path)
+    except ReadError as exc:
+        return _failed(ref, str(exc))
     except Exception as exc:  # a reader bug must not take the other runs down
         return _failed(ref, f"{ref.path}: unexpected {type(exc).__name__}: {exc}")
     return _run_data(ref, result)
@@ -105,7 +109,9 @@ def _load_batched(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]
         by_format.setdefault(ref.format, []).append(index)
     for name, indices in by_format.items():
         try:
-            many = get_reader(name).read_many([refs[index].path for index in indices])
+            paths = [refs[index].path for index in indices]
+            with confined(paths):
+                many = get_reader(name).read_many(paths)
         except Exception:  # unknown format, reader bug: load_run reports it run by run
             continue
         batch = [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from curvelens.core.outputs import protected_by, protected_folders
 from curvelens.core.reports.format import fmt_step, fmt_value, markdown_table
 from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
 from curvelens.tui.widgets.compare_table import (
@@ -93,17 +94,12 @@ def markdown(view: ExportView, now: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _inside(path: Path, folders: Sequence[Path]) -> bool:
-    """True when ``path`` is one of ``folders`` or inside one."""
-    return any(path == f or f in path.parents for f in folders)
-
-
-def export_dir(configured: str, run_paths: Sequence[Path], fallback: Path) -> Path:
+def export_dir(configured: str, protected: Sequence[Path], fallback: Path) -> Path:
     """Where exports go: the configured directory or the current one, unless that is inside
-    a run folder (a log file's folder counts), in which case ``fallback``."""
+    a run folder or a root being read (:mod:`curvelens.core.outputs`), then ``fallback``."""
     target = Path(configured).expanduser() if configured else Path.cwd()
-    folders = [(p.parent if p.is_file() else p).resolve() for p in run_paths]
-    return fallback if _inside(target.resolve(), folders) else target
+    folders = protected_folders(protected, [])
+    return fallback if protected_by(target / "export.md", folders) else target
 
 
 def write_export(text: str, directory: Path, metric: str, now: float) -> Path:

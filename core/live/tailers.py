@@ -22,7 +22,6 @@ TensorBoard event file) and :data:`WANDB` (one W&B ``.wandb`` log). Rules shared
 
 from __future__ import annotations
 
-import codecs
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -35,7 +34,7 @@ from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.csvlog import separator
 from curvelens.core.readers.delimited import read_delimited
-from curvelens.core.readers.jsonl import read_jsonl_frame
+from curvelens.core.readers.jsonl import parse_jsonl_lines
 from curvelens.core.readers.mlflow import parse_metric_lines
 from curvelens.core.readers.points import PointLists, build_points, points_from
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
@@ -44,7 +43,9 @@ from curvelens.core.readers.textfile import (
     drop_nul_lines,
     looks_binary,
     open_log,
+    other_separator,
     read_log_bytes,
+    wide_codec,
 )
 from curvelens.core.readers.tfevents import decode_events
 from curvelens.core.readers.wandb import add_row
@@ -55,7 +56,6 @@ HEAD_BYTES = 64
 """How many first bytes of a file are remembered to see that it was replaced."""
 ANCHOR_BYTES = 64
 """How many bytes before the offset are remembered to see that the file was rewritten."""
-_WIDE = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ class Position:
     """Table rows consumed (row-number steps of a log without a step column)."""
     header: bytes = b""
     """The CSV/TSV header line."""
+    separator: str = ""
+    """The CSV/TSV separator the file was read with (a TSV named ``.csv`` uses tabs)."""
     params: Mapping[str, ParamValue] = field(default_factory=dict)
     """Table params (constant columns) of the rows consumed."""
     ignored: frozenset[str] = frozenset()
@@ -152,7 +154,7 @@ def _text(path: Path, since: Position) -> tuple[_Bytes, bytes] | bytes:
     """New bytes and their complete lines; for a UTF-16/32 file its whole converted text
     (a bytes object: always re-read whole)."""
     new = read_new(path, since)
-    if new.restarted and new.head.startswith(_WIDE):
+    if new.restarted and wide_codec(new.head) is not None:
         return read_log_bytes(path)
     if new.restarted and looks_binary(new.data):
         raise ReadError(path, "binary content, not a text log")
@@ -186,6 +188,7 @@ class _Table:
             header=state.header,
             params=state.params,
             ignored=state.ignored,
+            separator=state.separator,
         )
         return Tail(points, position, new.restarted, issues)
 
@@ -205,12 +208,7 @@ class _Table:
         if blank(body):
             state = replace(base, header=header, lines=lines)
             return empty_points(), state, (), len(complete) - len(body)
-        data, issues = drop_nul_lines(path, header + body)
-        if self.header:
-            frame, parsed, _cut = read_delimited(path, data, separator(path))
-        else:
-            frame, parsed, _cut = read_jsonl_frame(path, data)
-        issues.extend(parsed)
+        frame, issues, shift, sep = self._parse(path, base.separator, header, body, lines)
         table = table_points(frame, path)
         metrics = set(table.points.get_column("metric").unique().to_list())
         points = table.points
@@ -223,7 +221,6 @@ class _Table:
             points = points.with_columns(pl.col("step") + base.rows)
         skip = {*STEP_COLUMNS, *TIME_COLUMNS}
         ignored = set(frame.columns) - metrics - table.params.keys() - skip
-        shift = lines - 1 if self.header else lines
         line_issues = tuple(
             replace(issue, line=issue.line + shift) for issue in issues if issue.line is not None
         )
@@ -233,8 +230,23 @@ class _Table:
             header=header,
             params={**base.params, **table.params},
             ignored=base.ignored | ignored,
+            separator=sep,
         )
         return points, state, line_issues, len(complete)
+
+    def _parse(
+        self, path: Path, sep: str, header: bytes, body: bytes, lines: int
+    ) -> tuple[pl.DataFrame, list[Issue], int, str]:
+        """The new lines as a text frame, by the reader's own parser; also the Issues, how
+        far CSV issue line numbers must shift, and the separator (a TSV named ``.csv``
+        is read with tabs, as the CSV reader does)."""
+        if not self.header:  # the JSONL parser numbers lines and counts NUL lines itself
+            frame, issues = parse_jsonl_lines(path, body, lines + 1)
+            return frame, issues, 0, sep
+        data, issues = drop_nul_lines(path, header + body)
+        sep = sep or other_separator(data, separator(path)) or separator(path)
+        frame, parsed, _cut = read_delimited(path, data, sep)
+        return frame, issues + parsed, lines - 1, sep  # the chunk's line 1 is the header
 
 
 def _agrees(

@@ -20,7 +20,13 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.delimited import header_names, read_delimited
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
 from curvelens.core.readers.tablebatch import read_table_files
-from curvelens.core.readers.textfile import blank, drop_nul_lines, oldest_mtime, read_log_bytes
+from curvelens.core.readers.textfile import (
+    blank,
+    drop_nul_lines,
+    oldest_mtime,
+    other_separator,
+    read_log_bytes,
+)
 from curvelens.core.schema import Issue, empty_points
 
 LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
@@ -41,7 +47,12 @@ def read_table_file(path: Path) -> TableResult:
             empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
         )
     data, nul_issues = drop_nul_lines(path, data)
-    frame, issues, cut = read_delimited(path, data, separator(path), numbers=True)
+    sep = separator(path)
+    if (other := other_separator(data, sep)) is not None:
+        shown = {"\t": "tab", ";": "semicolon", "|": "pipe"}[other]
+        nul_issues.append(Issue(path, f"{shown}-separated, not as its name says: read as such"))
+        sep = other
+    frame, issues, cut = read_delimited(path, data, sep, numbers=True)
     issues[:0] = nul_issues
     result = table_points(frame, path)
     issues.extend(result.issues)

@@ -4,8 +4,8 @@ Fast path: when every complete line has as many fields as the header and nothing
 polars reads the file with every column as ``String`` (type inference would drop eval columns
 that only start late in a sparse file). Otherwise a line-by-line pass with :mod:`csv` keeps
 the good rows and reports each malformed one ("line 57: expected 15 fields, found 7").
-The unterminated last line is kept when it has the right number of fields (some writers
-omit the final newline) and silently dropped otherwise (a row being written).
+The unterminated last line is never data, whatever its number of fields (``9.0`` may be
+``9.0013`` being written): it is returned as a pending :func:`cut_line` Issue.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def read_delimited(
     path: Path, data: bytes, sep: str, numbers: bool = False
 ) -> tuple[pl.DataFrame, list[Issue], Issue | None]:
     """Parse ``data`` (the bytes of ``path``) into String columns named by the header; also
-    the problems, and the :func:`cut_line` Issue when a short last line was dropped.
+    the problems, and the :func:`cut_line` Issue when an unterminated last line was dropped.
 
     With ``numbers``, columns of a well-formed file that polars can parse as numbers whole
     come back as Float64 instead (see :func:`_read_numbers`); the rest stay String.
@@ -39,11 +39,7 @@ def read_delimited(
     header_end = body.index(b"\n") + 1
     names = column_names(decode(body[:header_end]), sep)
     rows, tail = body[header_end:], tail.rstrip(b"\r")
-    cut = None
-    if tail and tail.count(sep.encode()) == len(names) - 1:
-        rows += tail + b"\n"
-    elif not blank(tail):
-        cut = cut_line(path, body)
+    cut = None if blank(tail) else cut_line(path, body)  # pending, whatever its width
     frame, issues = _read_rows(path, rows, sep, names, numbers)
     return frame, issues, cut
 

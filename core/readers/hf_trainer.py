@@ -16,7 +16,6 @@ as ``model.*``. Status ``finished`` when ``global_step >= max_steps`` or the fin
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from typing import Any, TypeGuard
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.readers.textfile import read_json
 from curvelens.core.schema import Issue
 
 STATE = "trainer_state.json"
@@ -73,7 +72,7 @@ def state_file(folder: Path, entry_names: frozenset[str]) -> Path | None:
 def load_state(path: Path) -> dict[str, Any]:
     """The parsed state file; ReadError when it is not a JSON object with a log_history list."""
     try:
-        state = json.loads(decode(read_log_bytes(path)))
+        state = read_json(path)
     except ValueError as exc:
         raise ReadError(path, f"invalid JSON (half-written?): {exc}") from None
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
@@ -119,7 +118,7 @@ def model_params(folders: list[Path]) -> tuple[dict[str, ParamValue], list[Issue
         if not path.is_file():
             continue
         try:
-            config = json.loads(decode(read_log_bytes(path)))
+            config = read_json(path)
         except (ReadError, ValueError) as exc:
             return {}, [Issue(path, f"model config ignored: {exc}")], [path]
         if not isinstance(config, dict):
@@ -166,6 +165,7 @@ class HfTrainerReader(Reader):
         history = state["log_history"]
         lists, issues = history_points(history, state_path)
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(state_path)
         folders = list(
             dict.fromkeys([state_path.parent, path if path.is_dir() else state_path.parent])
         )

@@ -2,7 +2,9 @@
 
 Run rule: a folder holding ``metrics.jsonl`` is a run; in any other folder each ``*.jsonl``
 file is a run of its own (hand-rolled loggers write one file per run side by side). A
-``.jsonl``/``.ndjson`` file given directly is a run. Numbers are kept as their source text
+``.jsonl``/``.ndjson`` file given directly is a run. The file is streamed line by line (memory
+follows the records kept); a last line without its newline is pending (being written),
+never data; a line nested too deeply is skipped with an Issue. Numbers are kept as their source text
 and cast like CSV cells, so bare ``NaN``/``Infinity`` and numbers written as strings
 (fairseq) are accepted; nested objects become ``outer/inner`` columns; other values are
 text (params when constant). ``wall_time``: see :mod:`curvelens.core.readers.table`.
@@ -10,10 +12,12 @@ text (params when constant). ``wall_time``: see :mod:`curvelens.core.readers.tab
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -21,12 +25,16 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.csvlog import started_at
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
 from curvelens.core.readers.textfile import (
-    cut_line,
+    CUT_LINE,
+    NUL_EVERYWHERE,
+    SNIFF_BYTES,
+    Budget,
+    blank,
     decode,
-    drop_nul_lines,
     first_line,
-    read_log_bytes,
-    split_tail,
+    looks_binary,
+    open_log,
+    wide_codec,
 )
 from curvelens.core.schema import Issue
 
@@ -35,53 +43,158 @@ LOG_NAME = "metrics.jsonl"
 Record = dict[str, str | None]
 
 
+MAX_LINE_BYTES = 16 * 2**20
+"""A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
+MAX_NESTING = 32
+"""Object levels flattened to ``a/b`` columns; a deeper value is kept as its JSON text."""
+
+
 def parse_line(line: str) -> Record:
-    """One JSON object line as ``{column: text}``; ValueError if it is not a JSON object."""
-    obj = json.loads(line, parse_float=str, parse_int=str, parse_constant=str)
+    """One JSON object line as ``{column: text}``; ValueError if it is not a JSON object
+    (or is nested too deeply for the parser)."""
+    try:
+        obj = json.loads(line, parse_float=str, parse_int=str, parse_constant=str)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, found {type(obj).__name__}")
-    return _flatten(obj, "")
+    return _flatten(obj, "", 0)
 
 
-def _flatten(obj: Mapping[str, Any], prefix: str) -> Record:
+def _flatten(obj: Mapping[str, Any], prefix: str, depth: int) -> Record:
     """Nested objects to ``a/b`` keys, every value as text (bools ``true``/``false``)."""
     record: Record = {}
     for key, value in obj.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            record.update(_flatten(value, f"{name}/"))
+        if isinstance(value, dict) and depth < MAX_NESTING:
+            record.update(_flatten(value, f"{name}/", depth + 1))
         elif value is None or isinstance(value, str):
             record[name] = value
         elif isinstance(value, bool):
             record[name] = "true" if value else "false"
         else:
-            record[name] = json.dumps(value)
+            record[name] = _dumps(value)
     return record
 
 
-def read_jsonl_frame(path: Path, data: bytes) -> tuple[pl.DataFrame, list[Issue], Issue | None]:
-    """All complete, valid lines as an all-String frame; bad middle lines become Issues; also
-    the :func:`cut_line` Issue when an invalid unterminated last line was dropped."""
-    body, tail = split_tail(data)
-    records: list[Record] = []
-    issues: list[Issue] = []
-    for number, line in enumerate(decode(body).split("\n"), start=1):
+def _dumps(value: object) -> str:
+    """JSON text of a list or over-deep object (a placeholder when even that is too deep)."""
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        return "<nested too deeply>"
+
+
+@dataclass
+class _Lines:
+    """What a pass over a JSONL file's lines keeps: records, problems, the cut last line."""
+
+    path: Path
+    records: list[Record] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    cut: Issue | None = None
+    nul_lines: list[int] = field(default_factory=list)
+    lines: int = 0
+
+    def add(self, number: int, raw: bytes | None) -> None:
+        """Take line ``number`` (None: too long); a last line without its newline is
+        pending, never data."""
+        self.lines = number
+        if raw is None:
+            message = f"line longer than {MAX_LINE_BYTES // 2**20} MiB skipped"
+            self.issues.append(Issue(self.path, message, number))
+            return
+        if b"\x00" in raw:
+            self.nul_lines.append(number)
+            return
+        if not raw.endswith(b"\n"):
+            if not blank(raw):
+                self.cut = Issue(self.path, CUT_LINE, number)
+            return
+        line = decode(raw)
         if not line.strip():
-            continue
+            return
         try:
-            records.append(parse_line(line))
+            self.records.append(parse_line(line))
         except ValueError as exc:
-            issues.append(Issue(path, f"invalid JSON line skipped: {exc}", number))
-    cut = None
-    if tail.strip():
-        try:
-            records.append(parse_line(decode(tail)))
-        except ValueError:  # invalid: a line still being written
-            cut = cut_line(path, body)
+            self.issues.append(Issue(self.path, f"invalid JSON line skipped: {exc}", number))
+
+    def nul_issue(self, whole: bool = True) -> Issue | None:
+        """The Issue for lines holding NUL bytes; ReadError when no line of a ``whole``
+        file is free of them."""
+        if not self.nul_lines:
+            return None
+        if whole and not self.records and not self.issues:
+            raise ReadError(self.path, NUL_EVERYWHERE)
+        count = len(self.nul_lines)
+        word = "line" if count == 1 else "lines"
+        message = f"{count} {word} holding NUL bytes skipped (file damaged, e.g. by a crash)"
+        return Issue(self.path, message, self.nul_lines[0])
+
+
+def _raw_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
+    for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held."""
+    head = handle.read(SNIFF_BYTES)
+    codec = wide_codec(head)
+    if codec is not None:
+        text = (head + handle.read()).decode(codec, errors="replace").encode()
+        yield from io.BytesIO(text)
+        return
+    if looks_binary(head):
+        raise ReadError(path, "binary content, not a text log")
+    handle.seek(0)  # a regular file (open_log): the sniffed start is read again
+    while line := handle.readline(MAX_LINE_BYTES):
+        if len(line) < MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def read_lines(path: Path) -> _Lines:
+    """Stream ``path`` line by line, keeping only the parsed records (memory follows what
+    is kept, not the file size); stops with an Issue when the file's time budget is spent."""
+    lines, budget = _Lines(path), Budget()
+    with open_log(path) as handle:
+        for number, raw in enumerate(_raw_lines(path, handle), start=1):
+            if number % 4096 == 0 and budget.spent():
+                lines.issues.append(budget.issue(path, number))
+                break
+            lines.add(number, raw)
+    return lines
+
+
+def read_jsonl_frame(path: Path) -> tuple[pl.DataFrame, list[Issue], Issue | None, bool]:
+    """All complete, valid lines of ``path`` as an all-String frame; bad lines become Issues;
+    also the :data:`CUT_LINE` Issue of an unterminated last line and whether any line had
+    content."""
+    lines = read_lines(path)
+    frame, issues = _frame(lines, whole=True)
+    return frame, issues, lines.cut, bool(lines.records or issues or lines.cut)
+
+
+def parse_jsonl_lines(
+    path: Path, data: bytes, first_line: int = 1
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """:func:`read_jsonl_frame` of ``data``: complete lines of ``path`` from the start of its
+    line ``first_line`` (the live poller's appended bytes); Issues keep file line numbers."""
+    lines = _Lines(path)
+    for number, raw in enumerate(io.BytesIO(data), start=first_line):
+        lines.add(number, raw if len(raw) <= MAX_LINE_BYTES else None)
+    return _frame(lines, whole=False)
+
+
+def _frame(lines: _Lines, whole: bool) -> tuple[pl.DataFrame, list[Issue]]:
+    """The records of ``lines`` as an all-String frame, and every Issue."""
+    nul = lines.nul_issue(whole)
+    issues = ([nul] if nul is not None else []) + lines.issues
+    records = lines.records
     columns = dict.fromkeys(key for record in records for key in record)
     schema = dict.fromkeys(columns, pl.String())
     frame = pl.from_dicts(records, schema=schema) if records else pl.DataFrame(schema=schema)
-    return frame, issues, cut
+    return frame, issues
 
 
 class JsonlReader(Reader):
@@ -115,13 +228,11 @@ class JsonlReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """Points, constant-key params and resume flag of the JSONL file."""
         log = self._log_file(path)
-        data, nul_issues = drop_nul_lines(log, read_log_bytes(log))
-        frame, issues, cut = read_jsonl_frame(log, data)
-        issues[:0] = nul_issues
+        frame, issues, cut, content = read_jsonl_frame(log)
         table = table_points(frame, log)
         issues.extend(table.issues)
         if frame.height == 0 and not issues:
-            issues.append(Issue(log, "no records yet" if data.strip() else "empty file"))
+            issues.append(Issue(log, "no records yet" if content else "empty file"))
         return ReadResult(
             points=table.points,
             params=table.params,

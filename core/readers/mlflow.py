@@ -157,6 +157,7 @@ class MlflowReader(Reader):
                 issues.append(Issue(file, f"ignored: {exc.message}"))
             files.append(file)
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(path / METRICS)
         params, param_issues = run_params(path, meta)
         status = meta.get("status")
         return ReadResult(

@@ -2,18 +2,22 @@
 
 The non-tabular readers (TensorBoard, MLflow, W&B, HF Trainer ...) collect
 (metric, step, value, wall_time) observations in the order they were written; this module
-applies the shared rules: last write per (metric, step) wins, sorted by metric then step,
-and ``resumed`` when some metric's step goes backwards in write order.
+applies the shared rules: a point whose step is NaN or infinite is dropped (it has no place
+on a curve and would make "last" garbage; :func:`bad_step_issues` says so), last write per
+(metric, step) wins, sorted by metric then step, and ``resumed`` when some metric's step
+goes backwards in write order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from curvelens.core.schema import POINTS
+from curvelens.core.schema import POINTS, Issue
 
 
 @dataclass
@@ -34,6 +38,24 @@ class PointLists:
 
     def __len__(self) -> int:
         return len(self.metrics)
+
+    def bad_step_issues(self, path: Path) -> list[Issue]:
+        """:func:`bad_step_issues` of these observations."""
+        return bad_step_issues(self.metrics, self.steps, path)
+
+
+def bad_step_issues(metrics: Sequence[str], steps: Sequence[float], path: Path) -> list[Issue]:
+    """The Issue naming how many points of which metrics :func:`build_points` drops for a
+    NaN or infinite step (none when every step is finite)."""
+    finite = np.isfinite(np.asarray(steps, dtype=np.float64))
+    if finite.all():
+        return []
+    bad = sorted({metrics[int(i)] for i in np.flatnonzero(~finite)})
+    shown = ", ".join(repr(name) for name in bad[:5]) + (
+        f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    )
+    count = int((~finite).sum())
+    return [Issue(path, f"{count} points with a NaN or infinite step dropped (metrics {shown})")]
 
 
 def build_points(
@@ -57,7 +79,10 @@ def points_from(lists: PointLists) -> tuple[pl.DataFrame, bool]:
 
 
 def dedupe_points(frame: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
-    """Keep the last row per (metric, step) of a ``POINTS`` frame in write order, sorted."""
+    """Drop rows whose step is not finite, keep the last row per (metric, step) of a
+    ``POINTS`` frame in write order, sorted."""
+    if not frame.select(pl.col("step").is_finite().all()).item():
+        frame = frame.filter(pl.col("step").is_finite())
     if frame.height < 2:
         return frame, False
     smallest = frame.select(pl.col("step").diff().over("metric").min()).item()

@@ -12,7 +12,6 @@ local time; else the oldest mtime of the log and config files. Status is not rec
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.csvlog import describe_columns, read_table_file
 from curvelens.core.readers.table import TableResult
 from curvelens.core.readers.tablebatch import read_table_files
-from curvelens.core.readers.textfile import decode, oldest_mtime, read_log_bytes
+from curvelens.core.readers.textfile import oldest_mtime, read_json
 from curvelens.core.schema import Issue
 
 LOG_PATHS = ("logs/metrics.csv", "metrics.csv", "logs.pdf/metrics.csv", "logs/training_log.csv")
@@ -56,7 +55,7 @@ def read_configs(folder: Path) -> tuple[dict[str, ParamValue], list[Issue], list
     for name in names:
         path = folder / name
         try:
-            config = json.loads(decode(read_log_bytes(path)))
+            config = read_json(path)
         except ReadError as exc:
             issues.append(Issue(path, f"config ignored: {exc.message}"))
             continue

@@ -9,7 +9,6 @@ are skipped. Params: ``config.json`` flattened (``seed`` included). Status from
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.readers.textfile import read_json
 from curvelens.core.schema import Issue
 
 RUN, CONFIG, METRICS = "run.json", "config.json", "metrics.json"
@@ -34,7 +33,7 @@ def load_json(path: Path) -> tuple[Any, list[Issue]]:
     if not path.is_file():
         return None, []
     try:
-        return json.loads(decode(read_log_bytes(path))), []
+        return read_json(path), []
     except ReadError as exc:
         return None, [Issue(path, f"ignored: {exc.message}")]
     except ValueError as exc:
@@ -115,6 +114,7 @@ class SacredReader(Reader):
             lists, found = metric_points(metrics, path / METRICS)
             issues += found
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(path / METRICS)
         params, config_issues = _config(path)
         info = run if isinstance(run, dict) else {}
         start = utc_seconds(info.get("start_time"))

@@ -112,6 +112,7 @@ class TensorBoardReader(Reader):
             reasons = "; ".join(f"{issue.path.name}: {issue.message}" for issue in issues)
             raise ReadError(path, f"no readable event file ({reasons})")
         points, backwards = points_from(lists)
+        issues += lists.bad_step_issues(path)
         if not len(lists):
             issues.append(Issue(path, "no scalar summaries in the event files (yet)"))
         params, param_issues = self._params(path)

@@ -5,23 +5,31 @@ UTF-16/32 logs with a byte-order mark (PowerShell's ``>``) are converted to UTF-
 content that is clearly binary (many control bytes) is refused. Lines holding NUL bytes (a
 crash can leave runs of them) are skipped with an Issue by :func:`drop_nul_lines`. Only
 regular files are read: a named pipe or device named like a log would block or never end.
+
+Confinement: while :func:`confined` is active (loading sets it to the run's folder), a file
+whose real path (after symbolic links) leaves that folder is not read: a link in a run
+folder pointing elsewhere (``hparams.yaml -> /etc/passwd``) gives a ReadError instead. A
+file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its own folder.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import stat
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from curvelens.core.readers.base import ReadError
 from curvelens.core.schema import Issue
 
-_SNIFF_BYTES = 8192
+SNIFF_BYTES = 8192
 _CONTROL = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}))
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _WIDE_BOMS = (
@@ -30,14 +38,71 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+FILE_BUDGET_S = 60.0
+"""Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
+_LONG_INT_DIGITS = 300
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+_MAGIC_BYTES = (
+    (b"\x1f\x8b", "gzip-compressed, not a text log (decompress it first)"),
+    (b"PK\x03\x04", "a zip archive, not a text log"),
+    (b"SQLite format 3\x00", "an SQLite database, not a text log"),
+    (b"PAR1", "a Parquet file, not a text log"),
+    (b"\x93NUMPY", "a NumPy array file, not a text log"),
+    (b"\x89HDF", "an HDF5 file, not a text log"),
+)
+"""File signatures of things found under log names, and what to call them."""
 NOT_REGULAR = "not a regular file (a named pipe or device), not read"
+NUL_EVERYWHERE = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
 CUT_LINE = "last line is incomplete (the writer stopped mid-line), not read"
+_CONFINED: ContextVar[dict[str, str] | None] = ContextVar("confined", default=None)
+"""Absolute folder -> real folder that reads are confined to; empty: no confinement."""
+
+
+@contextmanager
+def confined(folders: Iterable[Path]) -> Iterator[None]:
+    """Within the block, :func:`open_log` reads only files that really lie in ``folders``
+    (a run that is a single file: its folder)."""
+    bounds = {}
+    for folder in folders:
+        lexical = os.path.abspath(folder)
+        if not os.path.isdir(lexical):
+            lexical = os.path.dirname(lexical)
+        bounds[lexical] = os.path.realpath(lexical)
+    token = _CONFINED.set(bounds)
+    try:
+        yield
+    finally:
+        _CONFINED.reset(token)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both absolute, normalised)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def link_escape(path: Path) -> str | None:
+    """The real path of ``path`` when links lead it out of the confined folder, else None."""
+    bounds = _CONFINED.get()
+    if not bounds:
+        return None
+    lexical = os.path.abspath(path)
+    folder = os.path.dirname(lexical)
+    while folder not in bounds and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # the nearest confined folder above the file
+    bound = bounds.get(folder) or os.path.realpath(os.path.dirname(lexical))
+    real = os.path.realpath(lexical)
+    return None if _inside(real, bound) else real
 
 
 @contextmanager
 def open_log(path: Path) -> Iterator[BinaryIO]:
     """``path`` open for binary reading if it is a regular file; else, or when opening or
     reading fails, a :class:`ReadError` naming the problem. Opening never blocks on a FIFO."""
+    escape = link_escape(path)
+    if escape is not None:
+        raise ReadError(
+            path, f"symbolic link leading out of the run folder (to {escape}), not read"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except OSError as exc:
@@ -66,6 +131,28 @@ def _read_error(path: Path, exc: OSError) -> ReadError:
     return ReadError(path, f"cannot read: {exc.strerror or exc}")
 
 
+class Budget:
+    """The per-file time budget: :meth:`spent` turns True once :data:`FILE_BUDGET_S` seconds
+    have passed since the read started (checked every so many lines, it costs nothing)."""
+
+    def __init__(self, seconds: float = FILE_BUDGET_S) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def spent(self) -> bool:
+        """Whether the budget is used up."""
+        return time.monotonic() > self._end
+
+    def message(self, later: str = "lines") -> str:
+        """Why reading stopped: the budget, and that ``later`` lines (records) were not read."""
+        budget = f"{self.seconds:g} s (the time budget for one file)"
+        return f"reading stopped after {budget}; later {later} not read"
+
+    def issue(self, path: Path, line: int) -> Issue:
+        """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
+        return Issue(path, self.message(), line)
+
+
 def read_regular(path: Path) -> bytes:
     """All bytes of the regular file ``path`` (binary logs too); ReadError when unreadable."""
     with open_log(path) as handle:
@@ -74,14 +161,59 @@ def read_regular(path: Path) -> bytes:
 
 def read_log_bytes(path: Path) -> bytes:
     """The bytes of a text log as UTF-8 (UTF-16/32 with a byte-order mark are converted);
-    :class:`ReadError` naming the problem when it can't be read or is binary."""
+    :class:`ReadError` naming the problem when it can't be read, is binary or is a file of
+    another kind under a log's name (:func:`misnamed`)."""
     data = read_regular(path)
-    for bom, codec in _WIDE_BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace").encode()
+    codec = wide_codec(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace").encode()
+    what = misnamed(data)
+    if what is not None:
+        raise ReadError(path, what)
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
+
+
+def read_json(path: Path) -> Any:
+    """The JSON content of a whole-file JSON log or config; ReadError when unreadable, and
+    ValueError (never RecursionError or OverflowError) when the JSON is invalid or nested
+    too deeply. Integers too long for a float become ``inf`` (they are values, not ids)."""
+    return parse_json(decode(read_log_bytes(path)))
+
+
+def parse_json(text: str) -> Any:
+    """:func:`json.loads` with the guarantees of :func:`read_json`."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _json_int(text: str) -> int | float:
+    """An integer literal: an int, or a float (``inf`` past 1e308) when it is too long."""
+    return int(text) if len(text) < _LONG_INT_DIGITS else float(text)
+
+
+def misnamed(head: bytes) -> str | None:
+    """What a file starting with ``head`` really is when it is a known kind of file that is
+    not a text log (a Git LFS pointer, a pickle, an archive ...), else None."""
+    if head.startswith(_LFS_POINTER):
+        return "a Git LFS pointer, not the log itself (fetch the file with `git lfs pull`)"
+    if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "a Python pickle, not a text log (never unpickled: it could run code)"
+    return next((what for magic, what in _MAGIC_BYTES if head.startswith(magic)), None)
+
+
+def other_separator(data: bytes, sep: str) -> str | None:
+    """The separator a delimited log really uses when its header line holds none of ``sep``
+    but a tab, ``;`` or ``|`` (a TSV named ``.csv``), else None."""
+    header = data[: data.find(b"\n")] if b"\n" in data else data[:SNIFF_BYTES]
+    if sep.encode() in header:
+        return None
+    counts = {other: header.count(other.encode()) for other in ("\t", ";", "|") if other != sep}
+    best = max(counts, key=lambda other: counts[other])
+    return best if counts[best] else None
 
 
 def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
@@ -92,8 +224,7 @@ def drop_nul_lines(path: Path, data: bytes) -> tuple[bytes, list[Issue]]:
     lines = data.split(b"\n")
     bad = [number for number, line in enumerate(lines, start=1) if b"\x00" in line]
     if all(b"\x00" in line or not line.strip() for line in lines):
-        message = "NUL bytes on every line, not a text log (UTF-16 without a byte-order mark?)"
-        raise ReadError(path, message)
+        raise ReadError(path, NUL_EVERYWHERE)
     for number in bad:
         lines[number - 1] = b""
     lines_word = "line" if len(bad) == 1 else "lines"
@@ -107,10 +238,15 @@ def cut_line(path: Path, body: bytes) -> Issue:
     return Issue(path, CUT_LINE, body.count(b"\n") + 1)
 
 
+def wide_codec(head: bytes) -> str | None:
+    """``utf-16``/``utf-32`` when ``head`` starts with that byte-order mark, else None."""
+    return next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+
+
 def looks_binary(data: bytes) -> bool:
     """True when more than 5% of the start of ``data`` are control bytes other than NUL
     (random bytes have about 10%; NUL runs in a text log are crash damage, not binary)."""
-    head = data[:_SNIFF_BYTES].replace(b"\x00", b"")
+    head = data[:SNIFF_BYTES].replace(b"\x00", b"")
     if not head:
         return False
     controls = len(head) - len(head.translate(None, _CONTROL))

@@ -15,7 +15,6 @@ sibling's is read as a run, other copies are :meth:`WandbReader.aliases`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ from typing import TypeGuard
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import decode, read_log_bytes, read_regular
+from curvelens.core.readers.textfile import read_json, read_regular
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
 from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
@@ -92,7 +91,7 @@ def _summary(folder: Path) -> tuple[dict[str, object] | None, list[Issue]]:
     if not path.is_file():
         return None, []
     try:
-        content = json.loads(decode(read_log_bytes(path)))
+        content = read_json(path)
     except (ReadError, ValueError) as exc:
         return None, [Issue(path, f"ignored: {exc}")]
     return (content, []) if isinstance(content, dict) else (None, [Issue(path, "not an object")])
@@ -178,6 +177,7 @@ class WandbReader(Reader):
         else:
             issues += _lag_issue(path, lists, summary)
         points, resumed = points_from(lists)
+        issues += lists.bad_step_issues(files[0] if files else path)
         params, config_issues = config_params(path / CONFIG)
         if log.display_name:
             params["wandb.name"] = log.display_name

@@ -6,17 +6,19 @@ little-endian CRC-32 of the type byte + data, uint16 length, uint8 type: 1 FULL,
 3 MIDDLE, 4 LAST); a block tail shorter than 7 bytes is padding. Chunks are reassembled
 into ``wandb_internal.Record`` protobufs, of which only history (2), run (17) and exit (18)
 are decoded by hand. A live run's file ends mid-record or in zeros: decoding stops there.
+A bad chunk header or checksum elsewhere skips to the next block (LevelDB's own recovery
+rule) and says where and how many records were lost; a malformed record costs only itself.
 """
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from curvelens.core.readers.protobuf import fields, signed
+from curvelens.core.readers.textfile import Budget, parse_json
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
@@ -40,74 +42,143 @@ class WandbLog:
     """Run start, unix seconds, from the run record."""
     exit_code: int | None = None
     """Set when the run ended (an exit record was written)."""
-    error: str | None = None
-    """Why decoding stopped before the end of the file, when it was not a clean end."""
+    damage: list[str] = field(default_factory=list)
+    """Each damaged place: where it is, what was wrong and how many records were lost."""
     end_offset: int = 0
-    """File offset just past the last complete record decoded."""
+    """File offset just past the last record decoded (where a later read resumes)."""
+
+    @property
+    def error(self) -> str | None:
+        """Every damaged place in one message, or None for a clean file."""
+        return "; ".join(self.damage) if self.damage else None
 
 
-def records(data: bytes) -> Iterator[bytes]:
-    """Reassembled record payloads; stops at the first incomplete or corrupt chunk.
+@dataclass
+class _Framing:
+    """Walks the chunks of a LevelDB-log file, resynchronising at the next block on damage."""
 
-    Raises ValueError when the file does not start with the W&B header.
-    """
-    return (payload for payload, _ in framed(data))
+    data: bytes
+    damage: list[str]
+    pos: int = len(MAGIC)
+    base: int = 0
+    """File offset of ``data[0]`` (``pos`` is a file offset too)."""
+
+    def chunks(self) -> Iterator[tuple[int, bytes]]:
+        """(type, data) of every intact chunk in file order; stops at the live end."""
+        data, base = self.data, self.base
+        size = base + len(data)
+        while True:
+            room = BLOCK - self.pos % BLOCK
+            if room < _CHUNK.size:
+                self.pos += room
+                continue
+            if self.pos + _CHUNK.size > size:
+                return
+            crc, length, kind = _CHUNK.unpack_from(data, self.pos - base)
+            start, end = self.pos + _CHUNK.size, self.pos + _CHUNK.size + length
+            if end > size and kind in _KINDS and length <= room - _CHUNK.size:
+                return  # a chunk still being written
+            if kind == 0 and data.count(0, self.pos - base) == size - self.pos:
+                return  # zeros to the end: space reserved by a live writer
+            if kind not in _KINDS or length > room - _CHUNK.size:
+                self._skip_block("bad chunk header")
+                continue
+            chunk = data[start - base : end - base]
+            if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != crc:
+                self._skip_block("checksum mismatch")
+                continue
+            self.pos = end
+            yield kind, chunk
+
+    def _skip_block(self, what: str) -> None:
+        """Record the damage at ``pos`` and move to the start of the next block."""
+        next_block = (self.pos // BLOCK + 1) * BLOCK
+        end = min(next_block, self.base + len(self.data)) - self.base
+        lost = _records_begun(self.data, self.pos - self.base, end)
+        self.damage.append(
+            f"{what} at byte {self.pos}: rest of its 32 KiB block skipped "
+            f"({lost} record{'s' if lost != 1 else ''} lost), read resumed at byte {next_block}"
+        )
+        self.pos = next_block
 
 
-def framed(data: bytes, offset: int = 0) -> Iterator[tuple[bytes, int]]:
-    """:func:`records` with the file offset just past each record; ``data`` holds the
+_KINDS = frozenset({_FULL, _FIRST, _MIDDLE, _LAST})
+
+
+def _records_begun(data: bytes, pos: int, end: int) -> int:
+    """How many records start in ``data[pos:end]``, counted by hopping over plausible chunk
+    headers (at least 1: the damaged chunk's own record)."""
+    count = 0
+    while pos + _CHUNK.size <= end:
+        _, length, kind = _CHUNK.unpack_from(data, pos)
+        if kind not in _KINDS or pos + _CHUNK.size + length > end:
+            break
+        count += kind in (_FULL, _FIRST)
+        pos += _CHUNK.size + length
+    return max(count, 1)
+
+
+def records(
+    data: bytes, damage: list[str] | None = None, offset: int = 0, ends: list[int] | None = None
+) -> Iterator[bytes]:
+    """Reassembled record payloads. A damaged chunk (bad header or checksum) costs the rest
+    of its 32 KiB block, described in ``damage``; the read resumes at the next block, where
+    continuation chunks of a record begun before the damage are dropped. ``data`` holds the
     file's bytes from ``offset`` (0, or where a record ended: the live poller's appended
-    bytes). Raises ValueError when ``offset`` is 0 and the W&B header is missing."""
+    bytes); ``ends`` gets the file offset just past each record yielded.
+
+    Raises ValueError when ``offset`` is 0 and the file does not start with the W&B header.
+    """
     if offset == 0 and not data.startswith(MAGIC):
         raise ValueError("not a W&B transaction log (bad file header)")
-    pos, pending = offset or len(MAGIC), bytearray()
-    size = offset + len(data)
-    while True:
-        room = BLOCK - pos % BLOCK
-        if room < _CHUNK.size:
-            pos += room
-            continue
-        if pos + _CHUNK.size > size:
-            return
-        crc, length, kind = _CHUNK.unpack_from(data, pos - offset)
-        start, end = pos + _CHUNK.size, pos + _CHUNK.size + length
-        if kind == 0 or end > size or length > room - _CHUNK.size:
-            return  # zero padding or a chunk still being written
-        chunk = data[start - offset : end - offset]
-        if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != crc:
-            raise _Corrupt(pos)
-        pos = end
-        if kind == _FULL:
-            yield chunk, pos
-        elif kind == _FIRST:
-            pending = bytearray(chunk)
-        elif kind in (_MIDDLE, _LAST) and pending:
+    ends = ends if ends is not None else []
+    framing = _Framing(data, damage if damage is not None else [], offset or len(MAGIC), offset)
+    pending: bytearray | None = None
+    skipped, broken, resynced = len(framing.damage), 0, False
+    for kind, chunk in framing.chunks():
+        if len(framing.damage) != skipped:  # a record cut by the damage is gone
+            pending, skipped, resynced = None, len(framing.damage), True
+        if kind in (_FULL, _FIRST):
+            broken += pending is not None  # a record whose last chunk never came
+            pending, resynced = (None if kind == _FULL else bytearray(chunk)), False
+            if kind == _FULL:
+                ends.append(framing.pos)
+                yield chunk
+        elif pending is None:
+            broken += not resynced  # a continuation without its first chunk
+        else:
             pending += chunk
             if kind == _LAST:
-                yield bytes(pending), pos
-                pending = bytearray()
-
-
-class _Corrupt(Exception):
-    """A chunk whose checksum does not match (offset in ``args[0]``)."""
+                ends.append(framing.pos)
+                yield bytes(pending)
+                pending = None
+    if broken:
+        framing.damage.append(f"{broken} records with missing chunks skipped")
 
 
 def decode_log(data: bytes, offset: int = 0) -> WandbLog:
     """The history, run name, start time and exit code of a ``.wandb`` file's bytes (from
-    ``offset``, see :func:`framed`)."""
-    out = WandbLog(end_offset=offset)
-    try:
-        for payload, end in framed(data, offset):
+    ``offset``, see :func:`records`); each malformed record costs only itself (counted in
+    :attr:`WandbLog.damage`)."""
+    out, budget, ends = WandbLog(end_offset=offset), Budget(), list[int]()
+    bad, first_bad = 0, ""
+    for number, payload in enumerate(records(data, out.damage, offset, ends), start=1):
+        if number % 4096 == 0 and budget.spent():
+            out.damage.append(f"record {number}: {budget.message('records')}")
+            break
+        try:
             _record(payload, out)
-            out.end_offset = end
-    except _Corrupt as exc:
-        out.error = f"corrupt record at byte {exc.args[0]}; later records skipped"
-    except (IndexError, struct.error) as exc:
-        out.error = f"undecodable record ({exc}); later records skipped"
+        except (ValueError, IndexError, struct.error, RecursionError, OverflowError) as exc:
+            bad += 1
+            first_bad = first_bad or f"record {number}: {exc}"
+        out.end_offset = ends[-1]
+    if bad:
+        out.damage.append(f"{bad} malformed record{'s' if bad > 1 else ''} skipped ({first_bad})")
     return out
 
 
 def _record(payload: bytes, out: WandbLog) -> None:
+    """Decode one record's history, run or exit fields into ``out``."""
     for number, _, value in fields(payload):
         if not isinstance(value, bytes):
             continue
@@ -138,7 +209,7 @@ def _history(payload: bytes) -> dict[str, object]:
                     raw = sub_value
             name = key or ".".join(parts)
             try:
-                row[name] = json.loads(raw)
+                row[name] = parse_json(raw.decode("utf-8", "replace"))
             except ValueError:
                 continue
         elif number == _HIST_STEP and isinstance(value, bytes):

@@ -26,6 +26,8 @@ def load_yaml(path: Path) -> tuple[Any, Issue | None]:
         return None, Issue(path, f"ignored: {exc.message}")
     try:
         return yaml.safe_load(text), None
+    except RecursionError:
+        return None, Issue(path, "YAML not loaded: nested too deeply")
     except yaml.YAMLError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "python/" in text:

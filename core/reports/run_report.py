@@ -19,6 +19,7 @@ import polars as pl
 from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.core.analysis.groups import mean_by_step
 from curvelens.core.analysis.summary import series
+from curvelens.core.outputs import unique_names, write_text
 from curvelens.core.reports.names import display_names
 from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
 from curvelens.core.schema import RunData
@@ -34,6 +35,8 @@ FAMILIES: tuple[tuple[str, str, str, bool], ...] = (
 )
 NO_TEXT_PLOTS = "(text plots unavailable: this command was run without the plot renderer)"
 NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[png]`)"
+#: Names the report itself uses at its top level: no run or group folder may take one.
+RESERVED = ("README.md", "summary.txt", "summary.md", "comparison")
 
 Curve = tuple[Sequence[float], Sequence[float]]
 Series = dict[str, Curve]
@@ -60,11 +63,6 @@ class PlannedFile:
     text: str | None = None
     """Text content, or None for a PNG figure."""
     figure: Figure | None = None
-
-
-def safe_name(name: str) -> str:
-    """A run or group name usable as one folder name."""
-    return re.sub(r"[^A-Za-z0-9._=+-]+", "_", name).strip("._") or "run"
 
 
 def _downsampled(steps: np.ndarray, values: np.ndarray) -> Curve:
@@ -103,9 +101,9 @@ def figures(runs: Sequence[RunData]) -> list[Figure]:
             used.update(members)
             curves = {m: _curves(runs, m) for m in members}
             out.append(Figure(title + label, stem, curves, logy))
-    for m in metrics:
-        if m not in used:
-            out.append(Figure(m + label, safe_name(m), {m: _curves(runs, m)}, False))
+    rest = [m for m in metrics if m not in used]
+    for m, stem in zip(rest, unique_names(rest, [f.stem for f in out]), strict=True):
+        out.append(Figure(m + label, stem, {m: _curves(runs, m)}, False))
     return out
 
 
@@ -114,12 +112,12 @@ def comparison_figures(groups: Mapping[str, Sequence[RunData]]) -> list[Figure]:
     ``mode*_comparison.png``."""
     metrics = sorted({m for runs in groups.values() for r in runs for m in r.metrics})
     out = []
-    for m in metrics:
+    for m, stem in zip(metrics, unique_names(metrics), strict=True):
         curves = {
             g: _curves(runs, m) for g, runs in groups.items() if any(m in r.metrics for r in runs)
         }
         logy = bool(re.search(r"ppl|perplexity", m))
-        out.append(Figure(f"{m} comparison", f"{safe_name(m)}_comparison", curves, logy))
+        out.append(Figure(f"{m} comparison", f"{stem}_comparison", curves, logy))
     return out
 
 
@@ -158,8 +156,9 @@ def plan_report(
         ),
     ]
     names = display_names(runs)
-    for name, members in groups.items():
-        folder = out / safe_name(names[members[0].ref.id] if len(members) == 1 else name)
+    wanted = [names[m[0].ref.id] if len(m) == 1 else g for g, m in groups.items()]
+    for folder_name, members in zip(unique_names(wanted, RESERVED), groups.values()):
+        folder = out / folder_name
         mine = build_summary(members, None)
         planned += [
             PlannedFile(folder / "summary.txt", "summary (text)", summary_text(mine)),
@@ -200,11 +199,12 @@ def conflicts(planned: Sequence[PlannedFile]) -> list[Path]:
 
 
 def write_report(planned: Sequence[PlannedFile]) -> None:
-    """Write every planned file (text directly, figures through matplotlib)."""
+    """Write every planned file (text sanitized, figures through matplotlib); the caller has
+    checked the paths (:func:`curvelens.core.outputs.check_output`)."""
     for f in planned:
         f.path.parent.mkdir(parents=True, exist_ok=True)
         if f.text is not None:
-            f.path.write_text(f.text)
+            write_text(f.path, f.text, force=True)
         elif f.figure is not None:
             from curvelens.core.reports.figures import save_png
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curvelens.core.printable import printable
+from curvelens.core.printable import escape_undecodable, printable
 
 
 def test_escape_sequences_bidi_and_newlines_are_replaced() -> None:
@@ -18,3 +18,10 @@ def test_kept_characters_survive_in_multiline_text() -> None:
 
 def test_printable_text_is_returned_unchanged() -> None:
     assert printable("baseline_lr5e-4_seed0 ✓ ünïcode") == "baseline_lr5e-4_seed0 ✓ ünïcode"
+
+
+def test_undecodable_file_name_bytes_are_shown_escaped() -> None:
+    name = b"run_\xff\xe9".decode("utf-8", "surrogateescape")
+    assert printable(name) == "run_\\xff\\xe9"
+    assert escape_undecodable(name + "\x1b") == "run_\\xff\\xe9\x1b"
+    assert escape_undecodable("plain") == "plain"

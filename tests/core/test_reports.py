@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from curvelens.core.outputs import safe_name
 from curvelens.core.reports.format import (
     fmt_step,
     fmt_value,
@@ -12,7 +13,6 @@ from curvelens.core.reports.format import (
     markdown_table,
     text_table,
 )
-from curvelens.core.reports.run_report import safe_name
 
 
 def test_values_and_steps() -> None:

@@ -295,7 +295,9 @@ class AnalysisControls(Drawing):
         )  # fmt: skip
         configured = getattr(self.app, "config", None)
         directory = export_dir(
-            getattr(configured, "export_dir", ""), self.run_folders, state_dir() / "exports"
+            getattr(configured, "export_dir", ""),
+            [*self.run_folders, *map(Path, getattr(self, "paths", []))],
+            state_dir() / "exports",
         )
         try:
             path = write_export(markdown(view, self.clock()), directory, metric, self.clock())
