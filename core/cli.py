@@ -1,8 +1,7 @@
 """The headless commands (``summary``, ``compare``, ``report``, ``tail``): load runs, write a
 report, or follow runs as they are written.
 
-No UI import here: the launcher adds these commands to the ``curvelens`` group and passes
-optional extras (a text-plot renderer) in :class:`CliServices` as click's context object.
+No UI import here: the launcher adds these commands to the ``curvelens`` group.
 Exit codes: 0 when at least one run loaded, 1 when nothing could be read, 2 on usage errors.
 """
 
@@ -10,47 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from curvelens.core.analysis.pairwise import DEFAULT_CONSECUTIVE, DEFAULT_THRESHOLD
 from curvelens.core.printable import printable
 from curvelens.core.schema import RunData
 
 if TYPE_CHECKING:
-    from curvelens.core.analysis.groups import ScalarAt
     from curvelens.core.reports.grouping import Grouping
 
 F = TypeVar("F", bound=Callable[..., Any])
 FOLLOW_LINKS = "curvelens.follow_links"
 """``click.Context.meta`` key of the ``--follow-links`` flag."""
-
-
-class SeriesRenderer(Protocol):
-    """Draws named ``(steps, values)`` series as a plain-text plot (no colour codes)."""
-
-    def __call__(
-        self,
-        series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-        title: str,
-        width: int,
-        height: int,
-        logy: bool = False,
-    ) -> str:
-        """The plot as text, ``height`` lines of at most ``width`` characters."""
-        ...
-
-
-@dataclass(frozen=True)
-class CliServices:
-    """Extras the launcher injects into the headless commands (click's ``ctx.obj``)."""
-
-    render_series: SeriesRenderer | None = None
-    """Text-plot renderer for ``report``; None means no text plots."""
 
 
 def source_options(func: F) -> F:
@@ -199,152 +172,12 @@ def group_or_exit(
 
     if group_by is not None and no_group:
         raise click.UsageError("--group-by and --no-group exclude each other")
-    ordered = order_by_paths(runs, paths)
-    if no_group:
-        return group(ordered, "none")
-    return group(ordered, "param", group_by) if group_by else group(ordered, "auto")
+    return group(order_by_paths(runs, paths), group_by, no_group)
 
 
-def at_option(value: str) -> ScalarAt:
-    """``final``, ``best`` or a step number for ``--at`` (exit 2 otherwise)."""
-    if value in ("final", "best"):
-        return value  # type: ignore[return-value]
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise click.BadParameter("expected final, best or a step number") from exc
-
-
-@click.command("compare")
-@source_options
-@click.option("--metric", "metric", metavar="REGEX", help="Only metrics matching REGEX.")
-@grouping_options
-@click.option(
-    "--at",
-    default="final",
-    show_default=True,
-    metavar="final|best|STEP",
-    help="Per-run value the group statistics and tests use.",
-)
-@click.option(
-    "--threshold",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Divergence: relative gap |b/a - 1| that counts as apart.",
-)
-@click.option(
-    "--consecutive",
-    type=click.IntRange(min=1),
-    default=DEFAULT_CONSECUTIVE,
-    show_default=True,
-    help="Divergence: aligned steps in a row that must be apart.",
-)
-@click.option("--interpolate", is_flag=True, help="Interpolate instead of common steps only.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (never inside a run folder or a PATH).",
-)
-@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
-def compare(
-    paths: tuple[Path, ...],
-    pattern: str | None,
-    exclude: tuple[str, ...],
-    metric: str | None,
-    group_by: str | None,
-    no_group: bool,
-    at: str,
-    threshold: float,
-    consecutive: int,
-    interpolate: bool,
-    fmt: str,
-    output: Path | None,
-    force: bool,
-    seed: int,
-) -> None:
-    """Compare runs (A B [more...]): finals, divergence, progression, statistics, tests,
-    anomalies, overfitting and convergence.
-
-    Seeds of one configuration are grouped automatically (params that differ only in a
-    seed key, else the run name without its seed part); --group-by KEY groups by a param,
-    --no-group keeps runs apart. The first group (from the first PATH) is the reference
-    every other group is compared against.
-    """
-    import numpy as np
-
-    from curvelens.core.reports.compare import Settings, build_compare
-    from curvelens.core.reports.compare_json import compare_json
-    from curvelens.core.reports.compare_writers import compare_markdown, compare_text
-
-    wanted = regex_option(metric)
-    settings = Settings(at_option(at), threshold, consecutive, interpolate)
-    runs = load_or_exit(paths, pattern, exclude)
-    if output is not None:
-        check_output_or_exit(output, protected_paths(paths, runs), force)
-    grouping = group_or_exit(runs, paths, group_by, no_group)
-    if len(grouping.groups) < 2:
-        click.echo("warning: only one group of runs: nothing to compare against", err=True)
-    report = build_compare(
-        grouping.groups, grouping.how, wanted, np.random.default_rng(seed), settings
-    )
-    writers = {"text": compare_text, "markdown": compare_markdown, "json": compare_json}
-    write_output(writers[fmt](report), output, protected_paths(paths, runs), force)
-
-
-@click.command("report")
-@source_options
-@click.option(
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into (never a run folder).",
-)
-@grouping_options
-@click.option("--force", is_flag=True, help="Overwrite files of an earlier report.")
-@click.option("--no-png", is_flag=True, help="Skip PNG figures even if matplotlib is there.")
-@click.pass_obj
-def report(
-    services: CliServices | None,
-    paths: tuple[Path, ...],
-    pattern: str | None,
-    exclude: tuple[str, ...],
-    group_by: str | None,
-    no_group: bool,
-    output: Path,
-    force: bool,
-    no_png: bool,
-) -> None:
-    """Write summaries (text, Markdown), text plots and PNG figures per run or seed group
-    into --output, with a README.md index; groups as in ``compare``."""
-    from curvelens.core.reports.figures import png_available
-    from curvelens.core.reports.run_report import conflicts, plan_report, write_report
-
-    runs = load_or_exit(paths, pattern, exclude)
-    folders = protected_paths(paths, runs)
-    check_output_or_exit(output / "README.md", folders, force=True)
-    render = services.render_series if services is not None else None
-    grouping = group_or_exit(runs, paths, group_by, no_group)
-    png = png_available() and not no_png
-    planned = plan_report(grouping.groups, grouping.how, output, render, png)
-    for file in planned:
-        check_output_or_exit(file.path, folders, force=True)
-    existing = conflicts(planned)
-    if existing and not force:
-        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-        shown = printable(str(existing[0]))
-        raise click.UsageError(f"{shown} exists{more}; use --force to overwrite")
-    write_report(planned)
-    click.echo(f"wrote {len(planned)} files to {printable(str(output))}", err=True)
-
+# ``compare`` and ``report`` live in their own module, built on the helpers above (import
+# this module first: it pulls that one in).
+from curvelens.core.compare_cli import compare, report  # noqa: E402
 
 @click.command("tail")
 @source_options

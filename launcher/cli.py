@@ -8,12 +8,12 @@ like a subcommand is reached with ``curvelens open summary`` or ``curvelens ./su
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from curvelens.core.cli import COMMANDS, CliServices
+from curvelens.core.cli import COMMANDS
 
 #: Written into the demo root so a later ``curvelens demo`` may safely replace it.
 DEMO_MARKER = ".curvelens-demo"
@@ -36,23 +36,8 @@ class DefaultToOpen(click.Group):
     epilog="A folder named like a subcommand: `curvelens open summary` or `curvelens ./summary`.",
 )
 @click.version_option(package_name="curvelens")
-@click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli() -> None:
     """See and compare ML training runs: `curvelens [PATH...]` opens the app."""
-    ctx.obj = CliServices(render_series=_render_series)
-
-
-def _render_series(
-    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-    title: str,
-    width: int,
-    height: int,
-    logy: bool = False,
-) -> str:
-    """Text plot via :mod:`curvelens.tui.textplot`, imported only when a report draws."""
-    from curvelens.tui.textplot import render_series
-
-    return render_series(series, title, width, height, logy)
 
 
 def open_app(paths: Sequence[str], pattern: str | None, exclude: tuple[str, ...]) -> None:

@@ -121,3 +121,41 @@ def block_bootstrap_means(
         totals = full_sums[starts[:, :-1]].sum(axis=1) + last_sums[starts[:, -1]]
         out[begin : begin + size] = totals / n
     return out
+
+
+def jackknife_pair(a: np.ndarray, b: np.ndarray, statistic: PairStatistic) -> np.ndarray:
+    """Leave-one-out values of a two-group statistic (each observation of either group)."""
+    rows = []
+    for x, other, first in ((a, b, True), (b, a, False)):
+        if x.size < 2:
+            continue
+        loo = np.array([np.delete(x, i) for i in range(x.size)])
+        rest = np.broadcast_to(other, (x.size, other.size))
+        rows.append(statistic(loo, rest) if first else statistic(rest, loo))
+    return np.concatenate(rows) if rows else np.empty(0)
+
+
+def bca_interval(
+    distribution: np.ndarray, estimate: float, jackknife: np.ndarray, level: float = 0.95
+) -> tuple[float, float] | None:
+    """Bias-corrected and accelerated interval (Efron 1987); None when the bias correction
+    is infinite (every resample on one side of the estimate)."""
+    from statistics import NormalDist
+
+    dist = np.asarray(distribution, dtype=np.float64)
+    below = (
+        np.count_nonzero(dist < estimate) + 0.5 * np.count_nonzero(dist == estimate)
+    ) / dist.size
+    if not 0 < below < 1:
+        return None
+    normal = NormalDist()
+    z0 = normal.inv_cdf(below)
+    dev = jackknife.mean() - jackknife
+    denom = 6.0 * float(np.sum(dev**2)) ** 1.5
+    accel = float(np.sum(dev**3)) / denom if denom > 0 else 0.0
+    probs = []
+    for z in (normal.inv_cdf((1 - level) / 2), normal.inv_cdf((1 + level) / 2)):
+        shifted = z0 + (z0 + z) / (1 - accel * (z0 + z))
+        probs.append(min(max(normal.cdf(shifted), 0.0), 1.0))
+    low, high = np.quantile(dist, probs)
+    return float(low), float(high)

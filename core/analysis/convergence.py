@@ -62,6 +62,13 @@ class Convergence:
     converged: bool
     """The verdict: plateau and inside the band over the whole end window."""
 
+    @property
+    def verdict(self) -> str:
+        """``converged``, ``not settled`` or ``insufficient`` (fewer than 5 finite points)."""
+        if self.points < MIN_POINTS:
+            return "insufficient"
+        return "converged" if self.converged else "not settled"
+
 
 def end_slope(steps: np.ndarray, values: np.ndarray, confidence: float = 0.95) -> Slope | None:
     """Least-squares slope of ``values`` over ``steps`` with a t-distribution interval."""

@@ -3,8 +3,9 @@
 Names are split into lower-case tokens on ``/ _ - . : @`` and spaces (``rollout/ep_rew_mean``
 gives ``rollout, ep, rew, mean``); the LAST token that names a known quantity decides, so
 ``reward_model/loss`` is lower-is-better. A token with trailing digits also matches its stem
-(``acc1``, ``map50``, ``rouge2``). Unknown names (``lr``, ``grad_norm``, ``epoch``) count as
-lower-is-better; pass ``overrides`` (exact metric name -> higher is better) to correct a guess.
+(``acc1``, ``map50``, ``rouge2``). :func:`higher_is_better` counts unknown names as
+lower-is-better; the comparison engine instead decides them from the curves' trend
+(:mod:`curvelens.core.comparison.directions`) and lets options override any name.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ QUANTITIES: Mapping[str, str] = {
     "mae": "mae",
     "rmse": "rmse",
     "nll": "nll",
+    **dict.fromkeys(["regret", "regrets"], "regret"),
     **dict.fromkeys(["acc", "accuracy"], "accuracy"),
     "f1": "f1",
     "bleu": "bleu",
@@ -35,11 +37,21 @@ QUANTITIES: Mapping[str, str] = {
     "recall": "recall",
     "map": "map",
     **dict.fromkeys(["score", "scores"], "score"),
+    **dict.fromkeys(["success", "successes"], "success"),
+    **dict.fromkeys(["iou", "miou"], "iou"),
+    **dict.fromkeys(["top"], "accuracy"),  # top1, top5
+    **dict.fromkeys(["psnr", "ssim", "dice", "r2", "meteor", "chrf", "ndcg", "mrr"], "quality"),
+    **dict.fromkeys(["pearson", "spearman", "correlation", "kappa", "mcc"], "correlation"),
+    **dict.fromkeys(["elbo", "likelihood", "loglik"], "likelihood"),
+    **dict.fromkeys(["hit", "hits", "win", "wins", "exact"], "rate"),
+    **dict.fromkeys(["fid", "bpd", "kl", "mape", "brier", "ece"], "divergence"),
+    "cost": "cost",
 }
 
 #: Quantities for which a lower value is better; every other known quantity is higher-better.
 LOWER_IS_BETTER = frozenset(
-    {"loss", "perplexity", "error", "wer", "cer", "mse", "mae", "rmse", "nll"}
+    {"loss", "perplexity", "error", "wer", "cer", "mse", "mae", "rmse", "nll", "regret"}
+    | {"divergence", "cost"}
 )
 
 _SEPARATORS = re.compile(r"[/_\-.:@\s]+")

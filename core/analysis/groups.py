@@ -37,14 +37,14 @@ _TIMESTAMP = re.compile(r"(?:[_-]?\d{8}[_-]\d{6})+(?=/|$)")
 ScalarAt = Literal["final", "best"] | float
 
 
-def _remove_seed(text: str, pattern: str = DEFAULT_NAME_PATTERN) -> str:
+def remove_seed(text: str, pattern: str = DEFAULT_NAME_PATTERN) -> str:
     """``text`` without the seed ``pattern`` (case-insensitive) and timestamps."""
     return _TIMESTAMP.sub("", re.sub(pattern, "", text, flags=re.IGNORECASE))
 
 
 def strip_seed(name: str, pattern: str = DEFAULT_NAME_PATTERN) -> str:
     """Run id or name without its seed part and timestamps; ``"runs"`` if nothing is left."""
-    return re.sub(r"/+", "/", _remove_seed(name, pattern)).strip("/_-") or "runs"
+    return re.sub(r"/+", "/", remove_seed(name, pattern)).strip("/_-") or "runs"
 
 
 def _is_seed_key(key: str, seed_keys: Sequence[str]) -> bool:
@@ -57,7 +57,7 @@ def _config_key(params: Mapping[str, object], seed_keys: Sequence[str]) -> dict[
     """Non-seed params as strings, with seed parts and timestamps removed from the values
     (so an ``output_dir`` naming the seed does not split a group)."""
     return {
-        k: _remove_seed(str(v)) for k, v in sorted(params.items()) if not _is_seed_key(k, seed_keys)
+        k: remove_seed(str(v)) for k, v in sorted(params.items()) if not _is_seed_key(k, seed_keys)
     }
 
 

@@ -8,36 +8,37 @@ name is its tokens without role tokens, spellings unified (``ppl`` = ``perplexit
 metric pairs with the train metric of the same key, else the bare one, else (for eval-split
 names like ``eval_g0_loss``) the train then bare metric whose key is just the quantity.
 
-Verdict (:func:`overfitting`), on eval points aligned with the (EMA-smoothed) train value at
-the nearest preceding train step: with fewer than 3 aligned points, ``insufficient``; else, with
-regression = how far the last eval value is from the best one in the bad direction, and
-scale = |best| (the eval range when best is 0):
+Verdict (:func:`overfitting`), from trends, not from one noisy last point: the end window
+is the last ``window`` (1/3, at least :data:`MIN_EVALS`) of the finite eval points; over its
+step range, least-squares slopes with 95 % t intervals of the eval values and of the raw
+train values (:func:`.convergence.end_slope`). With fewer than :data:`MIN_EVALS` eval points
+(or fewer than 3 train points in the window for the train side), ``insufficient``. Else:
 
-- ``overfitting``: regression > ``tolerance`` x scale and train improved since the best step;
-- ``eval_worsening``: regression > ``tolerance`` x scale and train did not improve;
-- ``ok``: otherwise.
+- ``overfitting``: the eval slope's interval lies wholly on the bad side of 0 (eval getting
+  worse) AND the train slope's interval wholly on the good side (train still improving);
+- ``eval_worsening``: eval getting worse and train not clearly improving;
+- ``ok``: otherwise (eval improving or flat within its noise).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 from numpy.typing import ArrayLike, NDArray
 
-from curvelens.core.analysis.direction import higher_is_better, quantity, tokens
-from curvelens.core.analysis.smoothing import ema
-from curvelens.core.analysis.summary import series
+from curvelens.core.analysis.convergence import end_slope
+from curvelens.core.analysis.direction import quantity, tokens
 
 Array = NDArray[np.float64]
 
 EVAL_TOKENS = frozenset({"val", "valid", "validation", "eval", "evaluation", "test", "dev"})
 TRAIN_TOKENS = frozenset({"train", "training"})
 _EVAL_SPLIT = re.compile(r"^mode\d+$")
-MIN_ALIGNED = 3
+MIN_EVALS = 5
 
 
 @dataclass(frozen=True)
@@ -83,25 +84,24 @@ def pair_metrics(metrics: Iterable[str]) -> list[MetricPair]:
     return pairs
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Overfitting:
     """Overfitting signs of one train/eval pair; the verdict rule is in the module docstring."""
 
-    gap_steps: Array
-    """Eval steps that have a train value at or before them."""
-    gap: Array
-    """Eval value minus the train value at the nearest preceding train step."""
+    evals: int
+    """Eval points in the end window."""
+    span: float | None
+    """Steps the end window covers (last minus first eval step in it)."""
+    eval_slope: float | None
+    """Eval value change per step over the end window."""
+    eval_slope_ci: tuple[float, float] | None
+    train_slope: float | None
+    """Raw train value change per step over the same steps."""
+    train_slope_ci: tuple[float, float] | None
     best_step: float | None
     """Step of the best eval value (earliest on ties)."""
     best_value: float | None
     last_value: float | None
-    """Last eval value."""
-    regression: float | None
-    """How far the last eval value is from the best, in the bad direction (>= 0)."""
-    train_improvement: float | None
-    """How far train improved from the best eval step to the last one (> 0: improved)."""
-    gap_change: float | None
-    """Gap at the last eval step minus gap at the best step."""
     verdict: str
     """``overfitting``, ``eval_worsening``, ``ok`` or ``insufficient``."""
 
@@ -114,11 +114,23 @@ def _finite(steps: ArrayLike, values: ArrayLike) -> tuple[Array, Array]:
     return s[keep], v[keep]
 
 
-def _align(ts: Array, tv: Array, es: Array, ev: Array) -> tuple[Array, Array, Array]:
-    """Eval steps, eval values and the train value at the nearest preceding train step."""
-    index = np.searchsorted(ts, es, side="right") - 1
-    keep = index >= 0
-    return es[keep], ev[keep], tv[index[keep]]
+def _slope(s: Array, v: Array) -> tuple[float | None, tuple[float, float] | None]:
+    """Least-squares slope and its 95 % interval, Nones with fewer than 3 points."""
+    found = end_slope(s, v) if s.size >= 3 else None
+    return (None, None) if found is None else (found.value, (found.low, found.high))
+
+
+def _verdict(
+    eval_ci: tuple[float, float] | None, train_ci: tuple[float, float] | None, sign: float
+) -> str:
+    """The verdict from the two slope intervals (``sign`` = +1 when lower is better)."""
+    if eval_ci is None:
+        return "insufficient"
+    worse = min(sign * eval_ci[0], sign * eval_ci[1]) > 0
+    if not worse:
+        return "ok"
+    improving = train_ci is not None and max(sign * train_ci[0], sign * train_ci[1]) < 0
+    return "overfitting" if improving else "eval_worsening"
 
 
 def overfitting(
@@ -128,54 +140,26 @@ def overfitting(
     eval_values: ArrayLike,
     *,
     higher_better: bool = False,
-    tolerance: float = 0.02,
-    train_smoothing: float = 0.9,
+    window: float = 1 / 3,
 ) -> Overfitting:
-    """Gap series, best eval point, regression since it, and a verdict for one pair.
-
-    Series are sorted by step; non-finite points are dropped. Per-batch train values are
-    noisy, so they are EMA-smoothed with weight ``train_smoothing`` before alignment (0 = raw).
-    """
+    """End-window eval and train trends and the verdict for one pair (module docstring)."""
     ts, tv = _finite(train_steps, train_values)
-    es, ev, at = _align(ts, ema(tv, train_smoothing), *_finite(eval_steps, eval_values))
-    gap = ev - at
-    if es.size < MIN_ALIGNED:
-        return Overfitting(es, gap, None, None, None, None, None, None, "insufficient")
-    sign = -1.0 if higher_better else 1.0  # +1 when lower is better
-    best = int(np.argmin(sign * ev))
-    regression = float(sign * (ev[-1] - ev[best]))
-    improvement = float(sign * (at[best] - at[-1]))
-    scale = abs(float(ev[best])) or float(np.ptp(ev))
-    worse = regression > tolerance * scale
-    verdict = ("overfitting" if improvement > 0 else "eval_worsening") if worse else "ok"
+    es, ev = _finite(eval_steps, eval_values)
+    sign = -1.0 if higher_better else 1.0
+    best = int(np.argmin(sign * ev)) if ev.size else None
+    best_step = float(es[best]) if best is not None else None
+    best_value = float(ev[best]) if best is not None else None
+    last = float(ev[-1]) if ev.size else None
+    if es.size < MIN_EVALS:
+        return Overfitting(int(es.size), None, None, None, None, None, best_step, best_value,
+                           last, "insufficient")  # fmt: skip
+    k = max(MIN_EVALS, math.ceil(window * es.size))
+    ws, wv = es[-k:], ev[-k:]
+    eval_slope, eval_ci = _slope(ws, wv)
+    inside = (ts >= ws[0]) & (ts <= ws[-1])
+    train_slope, train_ci = _slope(ts[inside], tv[inside])
     return Overfitting(
-        es,
-        gap,
-        float(es[best]),
-        float(ev[best]),
-        float(ev[-1]),
-        regression,
-        improvement,
-        float(gap[-1] - gap[best]),
-        verdict,
-    )
-
-
-def overfitting_by_pair(
-    points: pl.DataFrame, *, tolerance: float = 0.02, train_smoothing: float = 0.9
-) -> list[tuple[MetricPair, Overfitting]]:
-    """:func:`overfitting` for every pair found in one run's ``POINTS`` frame."""
-    pairs = pair_metrics(points.get_column("metric").unique().to_list())
-    return [
-        (
-            pair,
-            overfitting(
-                *series(points, pair.train_metric),
-                *series(points, pair.eval_metric),
-                higher_better=higher_is_better(pair.eval_metric),
-                tolerance=tolerance,
-                train_smoothing=train_smoothing,
-            ),
-        )
-        for pair in pairs
-    ]
+        k, float(ws[-1] - ws[0]), eval_slope, eval_ci, train_slope, train_ci, best_step,
+        best_value, last,
+        _verdict(eval_ci, train_ci, sign),
+    )  # fmt: skip

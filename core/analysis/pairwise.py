@@ -1,4 +1,6 @@
-"""Two runs, one metric: alignment, final values, progression table and divergence point.
+"""Two runs, one metric: alignment, final values, the old fixed-threshold divergence point
+(still used by the app's compare pane until it switches to :mod:`curvelens.core.comparison`,
+whose noise-aware rule ``compare`` uses) and the descriptive paired comparison.
 
 Input convention: each run is a ``POINTS`` (or ``RUN_POINTS``) frame already filtered to one
 metric of one run; only its ``step`` and ``value`` columns are read. Run ``a`` is the
@@ -106,24 +108,6 @@ def final_values(a: pl.DataFrame, b: pl.DataFrame) -> FinalComparison:
         diff = b_value - a_value
         ratio = b_value / a_value if a_value != 0 else None
     return FinalComparison(a_step, a_value, b_step, b_value, diff, ratio)
-
-
-def progression(aligned: pl.DataFrame, max_rows: int | None = None) -> pl.DataFrame:
-    """Step-by-step table ``step, a, b, diff, ratio`` from :func:`align` (no empty rows).
-
-    ``max_rows`` keeps that many evenly spaced rows, always including the first and last.
-    """
-    table = aligned.select(
-        "step",
-        "a",
-        "b",
-        (pl.col("b") - pl.col("a")).alias("diff"),
-        pl.when(pl.col("a") != 0).then(pl.col("b") / pl.col("a")).alias("ratio"),
-    )
-    if max_rows is None or table.height <= max_rows:
-        return table
-    keep = np.unique(np.linspace(0, table.height - 1, max(max_rows, 2)).round().astype(np.int64))
-    return table.filter(pl.int_range(pl.len()).is_in(keep.tolist()))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Strict JSON of the ``compare`` report: every number the text shows, NaN/inf as null.
 
-Shape (per metric, at least): ``metric, runs[], divergence, groups[], group_test`` where
+Shape: top ``headline, notes, grouping, settings, reference, groups, group_keys, paths,
+metrics[], aggregates[], anomalies[], overfitting[]``; per metric ``metric,
+higher_is_better, direction, direction_from, kind, step, runs[], divergence, groups[],
+group_test, divergences, group_tests, comparisons, convergence, notes`` where
 ``divergence``/``group_test`` are those of the first pair (the second group against the
-reference) and ``divergences``/``group_tests``/``comparisons`` list every pair.
+reference) and the plural keys list every pair.
 """
 
 from __future__ import annotations
@@ -11,78 +14,126 @@ import json
 import math
 from dataclasses import asdict
 
-from curvelens.core.analysis.pairwise import PairedComparison
-from curvelens.core.reports.compare import CompareReport, MetricReport, PairReport
+from curvelens.core.comparison.model import (
+    Comparison,
+    DivergencePoint,
+    MetricComparison,
+    PairComparison,
+    RunValue,
+)
 from curvelens.core.reports.format import json_number, json_step
-from curvelens.core.reports.health import RunAnomaly, RunConvergence, RunOverfitting
 
 
-def compare_json(report: CompareReport) -> str:
-    """The report as strict JSON (``allow_nan=False``)."""
-    s = report.settings
+def compare_json(c: Comparison) -> str:
+    """The comparison as strict JSON (``allow_nan=False``)."""
+    o = c.options
     payload = {
-        "grouping": report.grouping,
+        "headline": list(c.headline),
+        "notes": list(c.notes),
+        "grouping": c.grouping,
         "settings": {
-            "at": s.at,
-            "threshold": s.threshold,
-            "consecutive": s.consecutive,
-            "interpolate": s.interpolate,
+            "at": o.at,
+            "threshold": None,
+            "consecutive": o.persist,
+            "interpolate": True,
+            "seed": o.seed,
+            "smoothed": o.smoothed,
+            "higher": o.higher,
+            "lower": o.lower,
         },
-        "reference": next(iter(report.groups), None),
-        "groups": {g: list(runs) for g, runs in report.groups.items()},
-        "paths": dict(report.paths),
-        "metrics": [_metric(m) for m in report.metrics],
-        "anomalies": [_anomaly(x) for x in report.anomalies],
-        "overfitting": [_overfitting(x) for x in report.overfitting],
+        "reference": c.reference,
+        "groups": {g: list(runs) for g, runs in c.groups.items()},
+        "group_keys": dict(c.group_keys),
+        "paths": dict(c.paths),
+        "metrics": [_metric(m) for m in c.metrics],
+        "aggregates": [asdict(a) for a in c.aggregates],
+        "anomalies": [_anomaly(a) for a in c.anomalies],
+        "overfitting": [asdict(x) for x in c.overfitting],
     }
     return json.dumps(_clean(payload), indent=2, allow_nan=False) + "\n"
 
 
-def _metric(m: MetricReport) -> dict[str, object]:
+def _run(r: RunValue) -> dict[str, object]:
+    """One run's object: today's fields and the compared value, last point, divergence."""
+    return {
+        "name": r.run,
+        "group": r.group,
+        "final": json_number(r.last),
+        "final_step": json_step(r.last_step),
+        "best": json_number(r.best),
+        "best_step": json_step(r.best_step),
+        "mean": json_number(r.mean),
+        "std": json_number(r.std),
+        "nan_count": r.nan_count,
+        "value": json_number(r.value),
+        "last": json_number(r.last),
+        "last_step": json_step(r.last_step),
+        "diverged_step": json_step(r.diverged_step),
+        "diverged_reason": r.diverged_reason,
+    }
+
+
+def _metric(m: MetricComparison) -> dict[str, object]:
     """One metric's object."""
     first = m.pairs[0] if m.pairs else None
     return {
         "metric": m.metric,
-        "higher_is_better": m.higher_is_better,
-        "runs": [
+        "higher_is_better": m.direction.higher_is_better,
+        "direction": "higher" if m.direction.higher_is_better else "lower",
+        "direction_from": m.direction.source,
+        "kind": m.kind,
+        "step": json_step(m.step),
+        "at": m.at,
+        "runs": [_run(r) for r in m.runs],
+        "divergence": _divergence(first.divergence) if first else None,
+        "groups": [
             {
-                "name": r.name,
-                "group": r.group,
-                "final": json_number(r.final),
-                "final_step": json_step(r.final_step),
-                "best": json_number(r.best),
-                "best_step": json_step(r.best_step),
-                "mean": json_number(r.mean),
-                "std": json_number(r.std),
-                "nan_count": r.nan_count,
+                "name": g.name,
+                "key": g.key,
+                "runs": list(g.runs),
+                "final_mean": g.mean,
+                "final_std": g.std,
+                "iqm": g.iqm,
+                "iqm_ci": g.iqm_ci,
+                "n": g.n,
+                "diverged": g.diverged,
+                "n_used": g.n_used,
+                "ci_reliable": g.ci_reliable,
+                "notes": list(g.notes),
             }
-            for r in m.runs
+            for g in m.groups
         ],
-        "divergence": _divergence(first) if first else None,
-        "groups": [{**g.report_dict(), "n": g.n, "notes": list(g.notes)} for g in m.groups],
         "group_test": _group_test(first) if first else None,
-        "divergences": [_divergence(p) for p in m.pairs],
+        "divergences": [_divergence(p.divergence) for p in m.pairs],
         "group_tests": [_group_test(p) for p in m.pairs],
         "comparisons": [_pair(p) for p in m.pairs],
-        "convergence": [_convergence(c) for c in m.convergence],
+        "convergence": [asdict(s) for s in m.convergence],
+        "notes": list(m.notes),
     }
 
 
-def _divergence(p: PairReport) -> dict[str, object]:
-    """The ``divergence`` object of a pair, with the gap at the divergence step."""
-    d = p.divergence
-    return {**d.report_dict(), "step": json_step(d.step), "gap": d.gap}
+def _divergence(d: DivergencePoint) -> dict[str, object]:
+    """The ``divergence`` object of a pair."""
+    return {
+        "a": d.a,
+        "b": d.b,
+        "step": json_step(d.step),
+        "threshold": d.noise,
+        "consecutive": d.persist,
+        "gap": d.gap,
+        "sign": d.sign,
+        "aligned": d.aligned,
+        "status": d.status,
+        "rule": d.rule,
+    }
 
 
-def _group_test(p: PairReport) -> dict[str, object] | None:
+def _group_test(p: PairComparison) -> dict[str, object] | None:
     """The ``group_test`` object of a pair (every field of the test)."""
-    t = p.group_test
-    if t is None:
-        return None
-    return {**t.report_dict(), **asdict(t)}
+    return None if p.test is None else asdict(p.test)
 
 
-def _pair(p: PairReport) -> dict[str, object]:
+def _pair(p: PairComparison) -> dict[str, object]:
     """Everything about one pair: values, difference, ratio, progression, paired test."""
     return {
         "a": p.a,
@@ -94,59 +145,15 @@ def _pair(p: PairReport) -> dict[str, object]:
         "progression": [
             {**row, "step": json_step(row["step"])} for row in p.progression.to_dicts()
         ],
-        "paired": None if p.paired is None else _paired(p.paired),
+        "paired": None if p.paired is None else {**asdict(p.paired), "descriptive": True},
+        "notes": list(p.notes),
     }
 
 
-def _paired(c: PairedComparison) -> dict[str, object]:
-    """The descriptive paired comparison of two runs."""
-    return {**asdict(c), "descriptive": True}
-
-
-def _convergence(c: RunConvergence) -> dict[str, object]:
-    """Convergence of one run on one metric."""
-    r = c.result
-    return {
-        "run": c.run,
-        "points": r.points,
-        "final": r.final,
-        "band": r.band,
-        "converged_step": json_step(r.converged_step),
-        "slope": None if r.slope is None else asdict(r.slope),
-        "plateau": r.plateau,
-        "converged": r.converged,
-    }
-
-
-def _anomaly(x: RunAnomaly) -> dict[str, object]:
-    """One anomaly of one run."""
-    a = x.anomaly
-    return {
-        "run": x.run,
-        "metric": a.metric,
-        "step": json_step(a.step),
-        "value": a.value,
-        "kind": a.kind,
-        "score": a.score,
-    }
-
-
-def _overfitting(x: RunOverfitting) -> dict[str, object]:
-    """One train/eval pair of one run."""
-    r = x.result
-    return {
-        "run": x.run,
-        "train_metric": x.pair.train_metric,
-        "eval_metric": x.pair.eval_metric,
-        "best_step": json_step(r.best_step),
-        "best_value": r.best_value,
-        "last_value": r.last_value,
-        "regression": r.regression,
-        "gap_last": float(r.gap[-1]) if r.gap.size else None,
-        "gap_change": r.gap_change,
-        "train_improvement": r.train_improvement,
-        "verdict": r.verdict,
-    }
+def _anomaly(a: object) -> dict[str, object]:
+    """One anomaly of one run, its step as an integer where it is one."""
+    found = asdict(a)  # type: ignore[call-overload]
+    return {**found, "step": json_step(found["step"])}
 
 
 def _clean(value: object) -> object:

@@ -4,81 +4,76 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-from numpy.typing import NDArray
-
-from curvelens.core.reports.compare import CompareReport
+from curvelens.core.comparison.model import Comparison
 from curvelens.core.reports.compare_tables import interval
 from curvelens.core.reports.format import fmt_step, fmt_value
 from curvelens.core.reports.sections import Section
 
 Short = Mapping[str, str]
+#: Anomalies listed per run (the strongest by |score|); JSON lists them all.
+TOP_PER_RUN = 5
 
 
-def anomalies_section(report: CompareReport, short: Short) -> Section:
-    """Every anomaly: run, metric, step, value, kind and score."""
+def anomalies_section(c: Comparison, short: Short) -> Section:
+    """The strongest anomalies of each run: metric, step, value, kind, score and reason."""
+    by_run: dict[str, list[tuple[float, int]]] = {}
+    for i, a in enumerate(c.anomalies):
+        by_run.setdefault(a.run, []).append((abs(a.score), i))
+    keep = sorted(i for found in by_run.values() for _, i in sorted(found)[::-1][:TOP_PER_RUN])
     rows = tuple(
-        (short[x.run], x.anomaly.metric, fmt_step(x.anomaly.step), fmt_value(x.anomaly.value),
-         x.anomaly.kind, fmt_value(x.anomaly.score))
-        for x in report.anomalies
+        (short[a.run], a.metric, fmt_step(a.step), fmt_value(a.value), a.kind,
+         fmt_value(a.score), a.reason)
+        for a in (c.anomalies[i] for i in keep)
+    )  # fmt: skip
+    hidden = len(c.anomalies) - len(keep)
+    note = (
+        f"the {TOP_PER_RUN} strongest per run" + (f" ({hidden} more in JSON)" if hidden else "")
+        + "; spike: robust z against the local straight line, shift: level change beyond the "
+        "trend (|z| > 10, only the bad way); "
+        "explosion: > 5x the median of the 50 earlier values; lr, counters, timers and "
+        "throughput are not scanned"
+    )  # fmt: skip
+    headers = ("run", "metric", "step", "value", "kind", "score", "reason")
+    return Section("Anomalies", note, headers, rows, "llrrlrl")
+
+
+def _change(slope: float | None, ci: tuple[float, float] | None, span: float | None) -> str:
+    """Change over the end window (slope x span) with its interval."""
+    if slope is None or span is None:
+        return "-"
+    shown = fmt_value(slope * span, 3)
+    if ci is None:
+        return shown
+    return f"{shown} [{fmt_value(ci[0] * span, 3)}, {fmt_value(ci[1] * span, 3)}]"
+
+
+def overfitting_section(c: Comparison, short: Short) -> Section:
+    """Per run and train/eval pair: eval and train change over the end window, verdict."""
+    rows = tuple(
+        (short[x.run], f"{x.train_metric} / {x.eval_metric}", str(x.evals),
+         _change(x.eval_slope, x.eval_slope_ci, x.span),
+         _change(x.train_slope, x.train_slope_ci, x.span), x.verdict)
+        for x in c.overfitting
     )  # fmt: skip
     note = (
-        "spike/drop: robust z of the jump (|z| > 6, only the bad way for losses/accuracies); "
-        "nonfinite: score = length of the NaN/inf stretch; explosion: value / best earlier "
-        "value > 3; grad_blowup: value / trailing median > 5"
+        "change = least-squares slope x steps over the last third of the evals (at least 5), "
+        "with its 95% CI; overfitting = eval clearly worsening while train clearly improves"
     )
-    headers = ("run", "metric", "step", "value", "kind", "score")
-    return Section("Anomalies", note, headers, rows, "llrrlr")
+    headers = ("run", "train / eval", "evals", "eval change", "train change", "verdict")
+    return Section("Overfitting", note, headers, rows, "llrrrl")
 
 
-def overfitting_section(report: CompareReport, short: Short) -> Section:
-    """Per run and train/eval pair: best eval step, rise since it, gap change, verdict."""
+def convergence_section(c: Comparison, short: Short) -> Section:
+    """Per metric and run: settled step, end slope with CI and the verdict."""
     rows = tuple(
-        (short[x.run], x.pair.train_metric, x.pair.eval_metric, fmt_step(x.result.best_step),
-         fmt_value(x.result.best_value), fmt_value(x.result.last_value),
-         fmt_value(x.result.regression), fmt_value(_last(x.result.gap)), x.result.verdict)
-        for x in report.overfitting
+        (m.metric, short[s.run], fmt_step(s.settled_step), fmt_value(s.final),
+         fmt_value(s.slope), interval(s.slope_ci), s.verdict)
+        for m in c.metrics for s in m.convergence
     )  # fmt: skip
-    note = (
-        "rise = last eval value minus best, in the bad direction; gap = last eval - smoothed "
-        "train; "
-        "overfitting: rise > 2% of best while train still improved"
-    )
-    headers = (
-        "run",
-        "train",
-        "eval",
-        "best at",
-        "best",
-        "last",
-        "rise",
-        "gap",
-        "verdict",
-    )
-    return Section("Overfitting", note, headers, rows, "lllrrrrrl")
-
-
-def _last(values: NDArray[np.float64]) -> float | None:
-    """Last element of an array, None when empty."""
-    return float(values[-1]) if values.size else None
-
-
-def convergence_section(report: CompareReport, short: Short) -> Section:
-    """Per metric and run: converged step, end slope with CI, plateau and verdict."""
-    rows = []
-    for m in report.metrics:
-        for c in m.convergence:
-            r = c.result
-            slope = r.slope
-            rows.append(
-                (m.metric, short[c.run], fmt_step(r.converged_step), fmt_value(r.final),
-                 fmt_value(None if slope is None else slope.value),
-                 interval(None if slope is None else (slope.low, slope.high)),
-                 "yes" if r.plateau else "no", "converged" if r.converged else "not yet")
-            )  # fmt: skip
     note = (
         "settled at = first step from which the smoothed curve stays within 5% of its final "
-        "value; slope per step over the last 10% of points (95% CI); plateau = flat end"
+        "value; slope per step over the last 10% of points (95% CI); not settled = still "
+        "moving or not inside the band over the end window"
     )
-    headers = ("metric", "run", "settled at", "final", "end slope", "95% CI", "plateau", "verdict")
-    return Section("Convergence", note, headers, tuple(rows), "llrrrrll")
+    headers = ("metric", "run", "settled at", "final", "end slope", "95% CI", "verdict")
+    return Section("Convergence", note, headers, tuple(rows), "llrrrrl")

@@ -1,15 +1,15 @@
 """The ``report`` command's files: per run or group, summaries, text plots and PNG figures.
 
 Everything is planned first (path -> content) so existing files can be refused before
-anything is written. Text plots come from an injected renderer (core never imports plotext);
-PNGs from matplotlib when the optional ``png`` extra is installed. A ``README.md`` index
-lists every file written.
+anything is written. Text plots come from :mod:`.textplot` (plotext, imported when drawing);
+PNGs from matplotlib when the optional ``png`` extra is installed. With two groups or more
+the comparison (text, Markdown, JSON) is written too. A ``README.md`` index lists every file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import polars as pl
 from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.core.analysis.groups import mean_by_step
 from curvelens.core.analysis.summary import series
+from curvelens.core.comparison.model import Comparison
 from curvelens.core.outputs import unique_names, write_text
 from curvelens.core.reports.names import display_names
 from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
@@ -33,14 +34,20 @@ FAMILIES: tuple[tuple[str, str, str, bool], ...] = (
     ("Learning rate", "learning_rate", r"(^|[_/])lr($|[-_/])|learning_rate", False),
     ("Gradient norm", "grad_norm", r"grad", False),
 )
-NO_TEXT_PLOTS = "(text plots unavailable: this command was run without the plot renderer)"
 NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[png]`)"
 #: Names the report itself uses at its top level: no run or group folder may take one.
-RESERVED = ("README.md", "summary.txt", "summary.md", "comparison")
+RESERVED = (
+    "README.md",
+    "summary.txt",
+    "summary.md",
+    "comparison",
+    "compare.txt",
+    "compare.md",
+    "compare.json",
+)
 
 Curve = tuple[Sequence[float], Sequence[float]]
 Series = dict[str, Curve]
-TextRenderer = Callable[[Series, str, int, int, bool], str]
 
 
 @dataclass(frozen=True)
@@ -121,18 +128,18 @@ def comparison_figures(groups: Mapping[str, Sequence[RunData]]) -> list[Figure]:
     return out
 
 
-def _plots_text(figs: Sequence[Figure], render: TextRenderer | None) -> str:
-    """All figures drawn as text, or the reason there are none."""
-    if render is None:
-        return NO_TEXT_PLOTS + "\n"
-    return "\n".join(render(f.series, f.title, PLOT_WIDTH, PLOT_HEIGHT, f.logy) for f in figs)
+def _plots_text(figs: Sequence[Figure]) -> str:
+    """All figures drawn as text."""
+    from curvelens.core.reports.textplot import render_series
+
+    return "\n".join(
+        render_series(f.series, f.title, PLOT_WIDTH, PLOT_HEIGHT, f.logy) for f in figs
+    )
 
 
-def _figure_files(
-    folder: Path, figs: Sequence[Figure], render: TextRenderer | None, png: bool
-) -> list[PlannedFile]:
+def _figure_files(folder: Path, figs: Sequence[Figure], png: bool) -> list[PlannedFile]:
     """The text plots of ``figs`` and, with ``png``, one PNG per figure."""
-    files = [PlannedFile(folder / "plots.txt", "text plots", _plots_text(figs, render))]
+    files = [PlannedFile(folder / "plots.txt", "text plots", _plots_text(figs))]
     if png:
         files += [PlannedFile(folder / f"{f.stem}.png", f.title, figure=f) for f in figs]
     return files
@@ -142,11 +149,11 @@ def plan_report(
     groups: Mapping[str, Sequence[RunData]],
     how: str,
     out: Path,
-    render: TextRenderer | None,
     png: bool,
+    comparison: Comparison | None = None,
 ) -> list[PlannedFile]:
     """Every file of the report: top-level summaries, one folder per run or group, the
-    group comparison figures (with two groups or more) and the README index."""
+    group comparison figures and ``comparison`` (with two groups or more), the README."""
     runs = [r for members in groups.values() for r in members]
     summaries = build_summary(runs, None)
     planned = [
@@ -163,13 +170,33 @@ def plan_report(
         planned += [
             PlannedFile(folder / "summary.txt", "summary (text)", summary_text(mine)),
             PlannedFile(folder / "summary.md", "summary (Markdown)", summary_markdown(mine)),
-            *_figure_files(folder, figures(members), render, png),
+            *_figure_files(folder, figures(members), png),
         ]
     if len(groups) >= 2:
-        planned += _figure_files(out / "comparison", comparison_figures(groups), render, png)
-    notes = [n for n, on in ((NO_TEXT_PLOTS, render is None), (NO_PNG, not png)) if on]
+        planned += _figure_files(out / "comparison", comparison_figures(groups), png)
+    if comparison is not None and len(comparison.groups) >= 2:
+        planned += _comparison_files(out, comparison)
+    notes = [NO_PNG] if not png else []
     index = _readme(planned, groups, names, how, out, notes)
     return [*planned, PlannedFile(out / "README.md", "this index", index)]
+
+
+def _comparison_files(out: Path, comparison: Comparison) -> list[PlannedFile]:
+    """The comparison as ``compare`` writes it: text, Markdown and JSON."""
+    from curvelens.core.reports.compare_json import compare_json
+    from curvelens.core.reports.compare_writers import compare_markdown, compare_text
+
+    return [
+        PlannedFile(
+            out / "compare.txt", "comparison of the groups (text)", compare_text(comparison)
+        ),
+        PlannedFile(
+            out / "compare.md", "comparison of the groups (Markdown)", compare_markdown(comparison)
+        ),
+        PlannedFile(
+            out / "compare.json", "comparison of the groups (JSON)", compare_json(comparison)
+        ),
+    ]
 
 
 def _readme(

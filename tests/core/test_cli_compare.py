@@ -64,29 +64,49 @@ def _metric(payload: dict, name: str) -> dict:
     return next(m for m in payload["metrics"] if m["metric"] == name)
 
 
-def test_seeds_are_grouped_and_compared(root: Path) -> None:
+def _within(step: float) -> bool:
+    """A divergence found after the demo's change, within 15 % of the run length."""
+    return demo.DEMO_DIVERGENCE_STEP < step <= demo.DEMO_DIVERGENCE_STEP + 0.15 * demo.DEMO_STEPS
+
+
+def test_seeds_are_grouped_and_compared_at_the_common_horizon(root: Path) -> None:
     payload = _json(str(root), "--metric", "^train_loss$")
     baseline, rope = (name for name, _, _ in demo.DEMO_CONFIGS)
     assert list(payload["groups"]) == [baseline, rope] and payload["reference"] == baseline
     assert all(len(runs) == len(demo.DEMO_SEEDS) for runs in payload["groups"].values())
     assert payload["grouping"].startswith("seeds grouped")
     loss = _metric(payload, "train_loss")
-    assert loss["divergence"]["step"] == demo.DEMO_DIVERGENCE_STEP + 1
-    finals = {
+    assert _within(loss["divergence"]["step"]) and loss["divergence"]["sign"] == -1
+    # the half-written run ends first; the NaN run diverged and is never scored
+    horizon = demo.DEMO_PARTIAL_LAST_STEP
+    assert loss["step"] == horizon and loss["direction"] == "lower"
+    assert loss["direction_from"] == "name"
+    nan_name = demo_folder(root, demo.DEMO_NAN_RUN).name
+    values = {
         config: [
-            _final(demo_folder(root, f"{config}_seed{s}"), "train_loss") for s in demo.DEMO_SEEDS
+            _series(folder, "train_loss")[horizon]
+            for s in demo.DEMO_SEEDS
+            if (folder := demo_folder(root, f"{config}_seed{s}")).name != nan_name
         ]
         for config in (baseline, rope)
     }
+    runs = {r["name"]: r for r in loss["runs"]}
+    assert runs[nan_name]["value"] is None
+    assert runs[nan_name]["diverged_step"] == demo.DEMO_NAN_STEP
+    assert runs[nan_name]["last_step"] == demo.DEMO_NAN_STEP - 1
     groups = {g["name"]: g for g in loss["groups"]}
-    assert groups[baseline]["final_mean"] == pytest.approx(statistics.fmean(finals[baseline]))
-    assert groups[rope]["final_std"] == pytest.approx(statistics.stdev(finals[rope]))
-    welch = stats.ttest_ind(finals[rope], finals[baseline], equal_var=False)
+    assert (groups[baseline]["n"], groups[baseline]["diverged"]) == (3, 1)
+    assert groups[baseline]["final_mean"] == pytest.approx(statistics.fmean(values[baseline]))
+    assert groups[rope]["final_std"] == pytest.approx(statistics.stdev(values[rope]))
+    welch = stats.ttest_ind(values[rope], values[baseline], equal_var=False)
     test = loss["group_test"]
     assert (test["a"], test["b"]) == (baseline, rope)
     assert test["welch_t"] == pytest.approx(welch.statistic)
     assert test["welch_p"] == pytest.approx(welch.pvalue)
-    assert test["prob_improvement"] == 1.0
+    low, high = welch.confidence_interval(0.95)
+    assert test["mean_diff_ci"] == pytest.approx([low, high])
+    assert test["prob_improvement"] == 1.0 and test["p_holm"] == pytest.approx(test["welch_p"])
+    assert "diverged" in " ".join(payload["headline"])
 
 
 def test_no_group_compares_every_run_against_the_first(root: Path) -> None:
@@ -99,9 +119,7 @@ def test_no_group_compares_every_run_against_the_first(root: Path) -> None:
     assert loss["divergence"] == loss["divergences"][0]
     by_b = {d["b"]: d["step"] for d in loss["divergences"]}
     for seed in demo.DEMO_SEEDS:  # rope seed s diverges from baseline seed 0 only after 800
-        assert (
-            by_b[demo_folder(root, f"rope_lr1e-3_seed{seed}").name] <= demo.DEMO_DIVERGENCE_STEP + 1
-        )
+        assert _within(by_b[demo_folder(root, f"rope_lr1e-3_seed{seed}").name])
 
 
 def test_json_has_the_required_shape(root: Path) -> None:
@@ -113,18 +131,26 @@ def test_json_has_the_required_shape(root: Path) -> None:
             assert set(r) >= {"name", "group", "final", "final_step", "best", "best_step"}
             assert isinstance(r["name"], str) and isinstance(r["group"], str | None)
             assert all(r[k] is None or isinstance(r[k], NUM) for k in ("final", "best"))
+        assert m["direction"] in ("higher", "lower") and m["direction_from"] == "name"
+        assert isinstance(m["step"], int)
+        for r in m["runs"]:
+            assert set(r) >= {"value", "last", "last_step", "diverged_step"}
         d = m["divergence"]
         assert set(d) >= {"a", "b", "step", "threshold", "consecutive"}
-        assert isinstance(d["threshold"], float) and isinstance(d["consecutive"], int)
+        assert isinstance(d["consecutive"], int)
         assert d["step"] is None or isinstance(d["step"], NUM)
         for g in m["groups"]:
-            assert set(g) >= {"name", "runs", "final_mean", "final_std", "iqm", "iqm_ci"}
+            assert set(g) >= {"name", "runs", "final_mean", "final_std", "iqm", "iqm_ci", "n"}
+            assert isinstance(g["n"], int) and isinstance(g["diverged"], int)
             assert all(isinstance(r, str) for r in g["runs"])
             assert len(g["iqm_ci"]) == 2 and all(isinstance(x, NUM) for x in g["iqm_ci"])
         t = m["group_test"]
         keys = ("welch_t", "welch_p", "mannwhitney_u", "mannwhitney_p", "hedges_g")
         assert all(isinstance(t[k], NUM) for k in (*keys, "prob_improvement"))
         assert isinstance(t["a"], str) and isinstance(t["b"], str)
+        assert isinstance(t["p_holm"], float) and len(t["mean_diff_ci"]) == 2
+        assert len(t["hedges_g_ci"]) == 2
+    assert payload["headline"] and payload["notes"]
 
 
 def test_health_sections_find_the_demo_quirks(root: Path) -> None:
@@ -171,8 +197,11 @@ def test_two_runs_get_the_descriptive_paired_comparison(root: Path) -> None:
 def test_text_fits_and_markdown_tables_are_valid(root: Path) -> None:
     text = _compare(str(root)).stdout
     assert max(len(line) for line in text.splitlines()) <= 120
-    finals = text.split("== Final performance: train ==")[1].split("==")[0]
-    assert "baseline_lr5e-4  3" in finals and "  diff" in finals and "  ratio" in finals
+    assert text.index("== Headline ==") < text.index("== Notes and caveats ==")
+    assert text.index("== Notes and caveats ==") < text.index("== Compared values: train ==")
+    values = text.split("== Compared values: train ==")[1].split("==")[0]
+    assert "baseline_lr5e-4  2/3 (1 div.)" in values and "  diff" in values
+    assert "  ratio" in values and f"  step {demo.DEMO_PARTIAL_LAST_STEP}".split()[1] in values
     markdown = _compare(str(root), "--format", "markdown").stdout
     blocks = [b for b in markdown.split("\n\n") if b.startswith("|")]
     assert blocks
@@ -198,6 +227,12 @@ def test_report_per_group_with_index(root: Path, tmp_path: Path) -> None:
     assert sorted(listed) == written
     assert "model.position_encoding=learned/loss_curves.png" in listed
     assert (out / "comparison" / "train_loss_comparison.png").stat().st_size > 1000
+    assert {"compare.txt", "compare.md", "compare.json"} <= set(listed)
+    written_json = json.loads((out / "compare.json").read_text())
+    assert list(written_json["groups"]) == [
+        "model.position_encoding=learned", "model.position_encoding=rope"
+    ]  # fmt: skip
+    assert (out / "compare.txt").read_text().startswith("curvelens compare\n\n== Headline ==")
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 2 and "--force" in again.stderr
 
@@ -214,3 +249,22 @@ def test_real_runs_compare(tmp_path: Path) -> None:
     common = sorted(set(a) & set(b))
     assert [r["step"] for r in pair["progression"]][-1] == common[-1]
     assert pair["paired"]["n"] == len(common)
+
+
+def test_the_engine_api_gives_the_numbers_compare_prints(root: Path) -> None:
+    """What a front end gets from build_comparison is what `compare` writes."""
+    from curvelens.core.comparison import CompareOptions, build_comparison
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import load_runs
+    from curvelens.core.reports.grouping import order_by_paths
+
+    payload = _json(str(root), "--metric", "^mode1_loss$")
+    runs = order_by_paths(load_runs(discover([root]).runs), [root])
+    c = build_comparison(runs, CompareOptions(metrics="^mode1_loss$"))
+    m = c.metric("mode1_loss")
+    shown = _metric(payload, "mode1_loss")
+    t = m.pairs[0].test
+    assert shown["group_test"]["welch_p"] == t.welch_p
+    assert shown["group_test"]["prob_improvement_ci"] == list(t.prob_improvement_ci)
+    assert [g["iqm_ci"] for g in shown["groups"]] == [list(g.iqm_ci) for g in m.groups]
+    assert shown["divergence"]["step"] == m.pairs[0].divergence.step

@@ -79,3 +79,24 @@ def test_spellings_share_one_quantity():
     assert quantity("train_ppl") == quantity("val_perplexity") == "perplexity"
     assert quantity("acc") == quantity("eval/accuracy") == "accuracy"
     assert quantity("mapping_size") is None  # tokens match whole words only
+
+
+COMMON = {
+    # lower is better
+    "train_loss": False, "val/loss": False, "eval_ppl": False, "perplexity": False,
+    "test_error": False, "wer": False, "cer": False, "val_mse": False, "rmse": False,
+    "nll": False, "cumulative_regret": False, "fid": False, "bpd": False, "kl": False,
+    "train/cost": False,
+    # higher is better
+    "success_rate": True, "bleu": True, "reward": True, "episode_reward": True,
+    "rollout/ep_rew_mean": True, "eval/mean_return": True, "val_acc": True,
+    "accuracy_top1": True, "top5": True, "f1_macro": True, "roc_auc": True, "map50": True,
+    "miou": True, "rouge2": True, "rougeL": True, "psnr": True, "ssim": True, "dice": True,
+    "r2": True, "spearman": True, "elbo": True, "exact_match": True, "hit_rate": True,
+    "win_rate": True, "ndcg@10": True, "eval/score": True,
+}  # fmt: skip
+
+
+def test_common_metric_names_get_their_direction():
+    wrong = {m for m, up in COMMON.items() if quantity(m) is None or higher_is_better(m) != up}
+    assert not wrong and len(COMMON) >= 37

@@ -16,8 +16,9 @@ from curvelens.core.analysis.pairwise import (
     divergence,
     final_values,
     paired_comparison,
-    progression,
 )
+from curvelens.core.comparison import curves as grid_curves
+from curvelens.core.comparison.values import Curve
 
 NAN = float("nan")
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ def real_points(metric: str) -> pl.DataFrame:
 def test_real_sparse_eval_rows_align_without_empty_rows() -> None:
     mode1, mode2, train = (real_points(m) for m in ("mode1_loss", "mode2_loss", "train_loss"))
     assert 0 < mode1.height < train.height
-    table = progression(align(mode1, mode2))
+    table = _progression(mode1, mode2)
     assert table.height == mode1.height
     assert table.null_count().sum_horizontal().item() == 0
     # eval steps repeat a train row's step, so an eval metric aligns with train loss there
@@ -121,26 +122,38 @@ def test_final_values_without_finite_points() -> None:
     assert final.b_value == 1.0
 
 
-def test_progression_has_no_empty_rows_on_sparse_eval() -> None:
-    # Eval every 100 steps in a, every 50 in b: the table only has steps both evaluated.
+def _progression(a: pl.DataFrame, b: pl.DataFrame, max_rows: int = 10_000) -> pl.DataFrame:
+    """The engine's progression table of two runs on their shared grid."""
+    ca, cb = (
+        Curve(n, f["step"].to_numpy(), f["value"].to_numpy()) for n, f in (("a", a), ("b", b))
+    )
+    grid = grid_curves.shared_grid([ca, cb], set())
+    return grid_curves.progression(
+        grid, grid_curves.on_grid(ca, grid), grid_curves.on_grid(cb, grid), max_rows
+    )
+
+
+def test_progression_interpolates_sparse_evals_onto_the_shared_grid() -> None:
+    # Eval every 100 steps in a, every 50 in b: the grid is the union inside the overlap.
     a = points(np.arange(0, 501, 100), np.linspace(5, 1, 6))
     b = points(np.arange(0, 501, 50), np.linspace(5, 2, 11))
-    table = progression(align(a, b))
+    table = _progression(a, b)
     assert table.columns == ["step", "a", "b", "diff", "ratio"]
-    assert table["step"].to_list() == [0.0, 100.0, 200.0, 300.0, 400.0, 500.0]
+    assert table["step"].to_list() == [float(x) for x in range(0, 501, 50)]
     assert table.null_count().sum_horizontal().item() == 0
     np.testing.assert_allclose(table["diff"], table["b"] - table["a"])
+    assert table["a"][1] == pytest.approx(4.6)  # halfway between 5 and 4.2
     assert table["ratio"][-1] == pytest.approx(2.0 / 1.0)
 
 
 def test_progression_ratio_is_null_where_a_is_zero() -> None:
-    table = progression(align(points([0, 1], [0.0, 2.0]), points([0, 1], [1.0, 3.0])))
+    table = _progression(points([0, 1], [0.0, 2.0]), points([0, 1], [1.0, 3.0]))
     assert table["ratio"].to_list() == [None, 1.5]
 
 
 def test_progression_max_rows_keeps_first_and_last() -> None:
     steps = np.arange(100.0)
-    table = progression(align(points(steps, steps), points(steps, steps * 2)), max_rows=5)
+    table = _progression(points(steps, steps), points(steps, steps * 2), max_rows=5)
     assert table.height == 5
     assert table["step"][0] == 0.0 and table["step"][-1] == 99.0
 

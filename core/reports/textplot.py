@@ -1,7 +1,7 @@
 """Plain-text line plots (plotext, no colour codes) for reports written to files.
 
-A pure function: series in, text out. plotext is imported inside it so importing this
-module stays cheap; the launcher hands it to the headless ``report`` command.
+A pure function: series in, text out. plotext is imported inside it, so importing this
+module (and core) stays cheap; only ``report`` draws.
 """
 
 from __future__ import annotations

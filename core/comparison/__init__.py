@@ -1,0 +1,65 @@
+"""The one comparison engine: the numbers ``compare``, ``report`` and the app all show.
+
+Public API (pure: no printing, no UI; safe to call from a worker thread; scipy is imported
+lazily inside the statistics)::
+
+    from curvelens.core.comparison import CompareOptions, build_comparison
+
+    comparison = build_comparison(runs, CompareOptions(at="common", metrics="loss$"))
+
+- ``build_comparison(runs: Sequence[RunData], options: CompareOptions) -> Comparison``.
+  The first run's group is the reference (or ``options.reference``, a run id).
+- :class:`CompareOptions` (``options.py``): ``at`` (``"common"`` default | ``"last"`` |
+  ``"best"`` | a step), ``metrics`` regex, ``higher``/``lower`` regexes (direction
+  overrides), ``group_by`` param, ``no_group``, explicit ``groups`` (name -> run ids),
+  ``reference``, ``seed``, ``reps``, ``level``, ``test_all``, ``smoothed`` (EMA weight of an
+  explicitly smoothed, labelled comparison), ``persist``, ``anomalies``.
+- :class:`Comparison` (``model.py``): ``headline``, ``notes``, ``grouping``, ``groups``
+  (name -> run display names, reference first), ``group_keys``, ``run_ids`` (display name
+  -> id), ``metrics`` (one :class:`MetricComparison` each: ``direction``, ``kind``,
+  ``performance``, ``at``, ``step``, ``runs`` (:class:`RunValue`), ``groups``
+  (:class:`GroupStats`), ``pairs`` (:class:`PairComparison` with ``divergence``,
+  ``progression``, ``test`` (:class:`GroupTest`), ``paired``), ``convergence``, ``notes``),
+  ``aggregates``, ``anomalies`` (sorted by run then step; each with score and reason),
+  ``overfitting``; ``comparison.metric(name)`` finds one metric.
+- ``curves.shared_grid`` / ``curves.on_grid`` / ``curves.mean_curve``: the alignment the
+  divergence uses, for plotting group bands on the same grid.
+
+Rules and the measured behaviour of every number are in README's METHODS section.
+"""
+
+from curvelens.core.comparison.builder import build_comparison
+from curvelens.core.comparison.model import (
+    Aggregate,
+    Anomaly,
+    Comparison,
+    Direction,
+    DivergencePoint,
+    GroupStats,
+    GroupTest,
+    MetricComparison,
+    Overfit,
+    PairComparison,
+    Power,
+    RunValue,
+    Settled,
+)
+from curvelens.core.comparison.options import CompareOptions
+
+__all__ = [
+    "Aggregate",
+    "Anomaly",
+    "CompareOptions",
+    "Comparison",
+    "Direction",
+    "DivergencePoint",
+    "GroupStats",
+    "GroupTest",
+    "MetricComparison",
+    "Overfit",
+    "PairComparison",
+    "Power",
+    "RunValue",
+    "Settled",
+    "build_comparison",
+]

@@ -1,0 +1,79 @@
+"""The curve-wise tables of the ``compare`` report: divergence points, paired comparison of
+two single runs, step-by-step progression of the (mean) curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from curvelens.core.comparison.model import Comparison, DivergencePoint
+from curvelens.core.reports.compare_tables import interval
+from curvelens.core.reports.format import fmt_step, fmt_value
+from curvelens.core.reports.sections import Section
+
+Short = Mapping[str, str]
+
+
+def divergence_text(d: DivergencePoint) -> str:
+    """``1201 (+)``, ``never`` or ``not enough aligned steps (7)``."""
+    if d.status == "not enough aligned steps":
+        return f"not enough aligned steps ({d.aligned})"
+    if d.step is None:
+        return "never"
+    return f"{fmt_step(d.step)} ({'+' if d.sign > 0 else '-'})"
+
+
+def divergence_section(c: Comparison, short: Short) -> Section | None:
+    """First step from which each group's curve and the reference's stay apart."""
+    pairs = [(m, p) for m in c.metrics for p in m.pairs]
+    if not pairs:
+        return None
+    rules = sorted({p.divergence.rule for _, p in pairs})
+    note = (
+        "first step from which the gap stays beyond the noise (sign = group above (+) or "
+        "below (-) the reference); runs interpolated onto a shared grid, aligned = grid "
+        "points used; rule: " + "; ".join(rules)
+    )
+    rows = tuple(
+        (m.metric, short[p.b], short[p.a], divergence_text(p.divergence),
+         fmt_value(p.divergence.gap), fmt_value(p.divergence.noise), str(p.divergence.aligned))
+        for m, p in pairs
+    )  # fmt: skip
+    headers = ("metric", "group", "ref", "diverges at", "gap", "noise", "aligned")
+    return Section("Divergence points", note, headers, rows, "lllrrrr")
+
+
+def paired_section(c: Comparison, short: Short) -> Section | None:
+    """Two single runs: mean paired difference with block-bootstrap CI, Wilcoxon."""
+    found = [(m, p, p.paired) for m in c.metrics for p in m.pairs if p.paired is not None]
+    if not found:
+        return None
+    rows = tuple(
+        (m.metric, short[p.b], str(x.n), fmt_value(x.mean_diff), interval(x.mean_diff_ci),
+         "-" if x.block is None else str(x.block), fmt_value(x.wilcoxon_stat),
+         fmt_value(x.wilcoxon_p))
+        for m, p, x in found
+    )  # fmt: skip
+    note = (
+        "DESCRIPTIVE ONLY: differences run - reference over aligned steps; points along a "
+        "curve are not independent, so the interval (moving-block bootstrap) and the "
+        "Wilcoxon p describe these two curves, not a population of runs"
+    )
+    headers = ("metric", "run", "n", "mean diff", "95% CI", "block", "Wilcoxon W", "p")
+    return Section("Paired comparison over aligned steps", note, headers, rows, "llrrrrrr")
+
+
+def progression_sections(c: Comparison, short: Short) -> list[Section]:
+    """Step-by-step table of the two (mean) curves, per metric and pair (no empty rows)."""
+    out = []
+    for m in c.metrics:
+        for p in m.pairs:
+            if p.progression.is_empty():
+                continue
+            rows = tuple(
+                (fmt_step(r["step"]), *(fmt_value(r[k]) for k in ("a", "b", "diff", "ratio")))
+                for r in p.progression.iter_rows(named=True)
+            )
+            headers = ("step", short[p.a], short[p.b], "diff", "ratio")
+            title = f"Progression: {m.metric} ({short[p.b]} vs {short[p.a]})"
+            out.append(Section(title, "", headers, rows, "rrrrr"))
+    return out
