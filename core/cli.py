@@ -179,6 +179,7 @@ def group_or_exit(
 # this module first: it pulls that one in).
 from curvelens.core.compare_cli import compare, report  # noqa: E402
 
+
 @click.command("tail")
 @source_options
 @click.option("--metrics", "metrics", metavar="REGEX", help="Only metrics matching REGEX.")

@@ -3,7 +3,8 @@
 Statuses, first match wins:
 
 - ``error``: the run could not be read.
-- ``diverged``: a loss metric's newest value is NaN or infinite after a finite one.
+- ``diverged``: a loss metric's values stay NaN or infinite to the end (the comparison
+  engine's divergence policy, without its explosion rule).
 - ``finished``: the format wrote its end marker (MLflow/Sacred status, W&B exit record,
   HF Trainer's final summary entry).
 - ``crashed``: the format recorded a failure (MLflow FAILED/KILLED, Sacred FAILED, W&B
@@ -17,7 +18,6 @@ Statuses, first match wins:
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import datetime
 
@@ -69,15 +69,21 @@ def silence_status(
 
 
 def diverged(points: pl.DataFrame) -> bool:
-    """True when some loss metric's newest value (highest step) is NaN/inf after a finite
-    value. ``points`` is a ``POINTS`` frame sorted by metric then step."""
+    """True when a loss metric diverged by the comparison engine's policy
+    (:func:`~curvelens.core.comparison.values.divergence_of`: its values stay NaN/inf to
+    the end). Explosions of finite values are the comparison's to judge, not the status'.
+    ``points`` is a ``POINTS`` frame sorted by metric then step."""
     values = points.get_column("value").to_numpy()
     if values.size == 0 or bool(np.isfinite(values).all()):
         return False  # the common case costs one vectorised pass
-    last = points.group_by("metric").agg(
-        pl.col("value").last().alias("last"), pl.col("value").is_finite().any().alias("ok")
-    )
-    for name, value, had_finite in last.iter_rows():
-        if had_finite and not math.isfinite(value) and quantity(name) == "loss":
+    from curvelens.core.comparison.values import Curve, divergence_of
+
+    bad = points.filter(~pl.col("value").is_finite()).get_column("metric").unique().to_list()
+    for name in bad:
+        if quantity(name) != "loss":
+            continue
+        curve = points.filter(pl.col("metric") == name)
+        steps, ys = curve.get_column("step").to_numpy(), curve.get_column("value").to_numpy()
+        if divergence_of(Curve(name, steps, ys), explodes=False)[0] is not None:
             return True
     return False

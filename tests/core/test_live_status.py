@@ -40,12 +40,12 @@ def test_silence_and_end_markers() -> None:
     assert run_status("csv", "unknown", None, points, now=NOW) == "stopped"
 
 
-def test_diverged_needs_a_loss_that_became_non_finite() -> None:
-    assert diverged(_points({"train_loss": [1.0, 0.5, math.nan]}))
+def test_diverged_needs_a_loss_that_stays_non_finite() -> None:
+    assert diverged(_points({"train_loss": [1.0, 0.5, math.nan, math.inf]}))
     assert diverged(_points({"val/loss": [1.0, math.inf]}))
     assert not diverged(_points({"train_loss": [1.0, math.nan, 0.4]}))  # recovered
-    assert not diverged(_points({"train_loss": [math.nan, math.nan]}))  # never finite
     assert not diverged(_points({"grad_norm": [1.0, math.inf]}))  # not a loss
+    assert not diverged(_points({"loss": [1.0, 50.0, 60.0, 70.0]}))  # finite: the engine's
     points = _points({"loss": [1.0, math.nan]})
     assert run_status("mlflow", "finished", _ago(1), points, now=NOW) == "diverged"
 
