@@ -50,6 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/tui_redraw.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/live_poll.py
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/tfevents_speed.py
 
 clean:
 	rm -rf $(VENV) .mypy_src .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -5,6 +5,8 @@ read). ``updated`` is the newest log file's mtime (UTC). A reader's ``pending`` 
 last line cut mid-write) join the run's issues unless it is ``running``. ``RunData.ref``
 is the discovered ref, with ``name`` replaced by the name the log records when it has one
 (``ReadResult.name``); id, path and format stay.
+Params of a run inside a Hydra job folder include its saved config and overrides
+(:mod:`curvelens.core.readers.hydra`), whatever the log format.
 Reading only opens files for reading: nothing is written under run folders.
 Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
 the reference layout's CSV logs) are read together first; the same results, fewer calls.
@@ -23,6 +25,7 @@ import polars as pl
 
 from curvelens.core.live.status import CRASH_AFTER_S, run_status
 from curvelens.core.readers import ReadError, ReadResult, get_reader
+from curvelens.core.readers.hydra import hydra_params
 from curvelens.core.readers.textfile import confined
 from curvelens.core.schema import RUN_POINTS, RunData, RunRef, empty_points
 
@@ -51,15 +54,17 @@ def _run_data(ref: RunRef, result: ReadResult) -> RunData:
     """The RunData of a successful read (status, updated time, pending issues)."""
     updated = _newest_mtime(result.files)
     status = run_status(ref.format, result.status, updated, result.points)
+    hydra, hydra_issues = hydra_params(ref.path)  # Hydra's saved config, any format
+    issues = result.issues + tuple(hydra_issues)
     return RunData(
         ref=replace(ref, name=result.name) if result.name else ref,
         points=result.points,
-        params=result.params,
+        params={**hydra, **result.params},
         status=status,
         started=result.started,
         updated=updated,
         resumed=result.resumed,
-        issues=result.issues if status == "running" else result.issues + result.pending,
+        issues=issues if status == "running" else issues + result.pending,
     )
 
 

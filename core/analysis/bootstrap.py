@@ -8,6 +8,7 @@ Intervals are percentile intervals, as in rliable (Agarwal et al., NeurIPS 2021)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -139,7 +140,7 @@ def bca_interval(
     distribution: np.ndarray, estimate: float, jackknife: np.ndarray, level: float = 0.95
 ) -> tuple[float, float] | None:
     """Bias-corrected and accelerated interval (Efron 1987); None when the bias correction
-    is infinite (every resample on one side of the estimate)."""
+    is infinite (every resample on one side of the estimate) or the jackknife overflows."""
     from statistics import NormalDist
 
     dist = np.asarray(distribution, dtype=np.float64)
@@ -151,11 +152,16 @@ def bca_interval(
     normal = NormalDist()
     z0 = normal.inv_cdf(below)
     dev = jackknife.mean() - jackknife
-    denom = 6.0 * float(np.sum(dev**2)) ** 1.5
-    accel = float(np.sum(dev**3)) / denom if denom > 0 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        denom = 6.0 * np.power(np.sum(dev**2), 1.5)
+        accel = float(np.sum(dev**3) / denom) if denom > 0 else 0.0
+    if not math.isfinite(accel):
+        return None
     probs = []
     for z in (normal.inv_cdf((1 - level) / 2), normal.inv_cdf((1 + level) / 2)):
         shifted = z0 + (z0 + z) / (1 - accel * (z0 + z))
+        if not math.isfinite(shifted):  # overflowing jackknife: no BCa
+            return None
         probs.append(min(max(normal.cdf(shifted), 0.0), 1.0))
     low, high = np.quantile(dist, probs)
     return float(low), float(high)

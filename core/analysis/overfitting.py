@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from curvelens.core.analysis.convergence import end_slope
 from curvelens.core.analysis.direction import quantity, tokens
+from curvelens.core.analysis.smoothing import ema
 
 Array = NDArray[np.float64]
 
@@ -102,8 +103,39 @@ class Overfitting:
     """Step of the best eval value (earliest on ties)."""
     best_value: float | None
     last_value: float | None
+    gaps: Gaps
+    """Descriptive numbers about the best eval point (not used by the verdict)."""
     verdict: str
     """``overfitting``, ``eval_worsening``, ``ok`` or ``insufficient``."""
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Since the best eval point: how far eval moved the bad way (``regression`` >= 0), how
+    far the EMA-smoothed (0.9) train value at the nearest preceding train step improved
+    (``train_improvement``), the last gap eval - train and its change since the best step."""
+
+    regression: float | None = None
+    train_improvement: float | None = None
+    gap_last: float | None = None
+    gap_change: float | None = None
+
+
+def _gaps(ts: Array, tv: Array, es: Array, ev: Array, sign: float) -> Gaps:
+    """The :class:`Gaps` of one pair (empty without an eval point after a train point)."""
+    index = np.searchsorted(ts, es, side="right") - 1
+    keep = index >= 0
+    if not keep.any():
+        return Gaps()
+    es, ev, at = es[keep], ev[keep], ema(tv, 0.9)[index[keep]]
+    best = int(np.argmin(sign * ev))
+    gap = ev - at
+    return Gaps(
+        float(sign * (ev[-1] - ev[best])),
+        float(sign * (at[best] - at[-1])),
+        float(gap[-1]),
+        float(gap[-1] - gap[best]),
+    )
 
 
 def _finite(steps: ArrayLike, values: ArrayLike) -> tuple[Array, Array]:
@@ -150,9 +182,10 @@ def overfitting(
     best_step = float(es[best]) if best is not None else None
     best_value = float(ev[best]) if best is not None else None
     last = float(ev[-1]) if ev.size else None
+    gaps = _gaps(ts, tv, es, ev, sign)
     if es.size < MIN_EVALS:
         return Overfitting(int(es.size), None, None, None, None, None, best_step, best_value,
-                           last, "insufficient")  # fmt: skip
+                           last, gaps, "insufficient")  # fmt: skip
     k = max(MIN_EVALS, math.ceil(window * es.size))
     ws, wv = es[-k:], ev[-k:]
     eval_slope, eval_ci = _slope(ws, wv)
@@ -160,6 +193,5 @@ def overfitting(
     train_slope, train_ci = _slope(ts[inside], tv[inside])
     return Overfitting(
         k, float(ws[-1] - ws[0]), eval_slope, eval_ci, train_slope, train_ci, best_step,
-        best_value, last,
-        _verdict(eval_ci, train_ci, sign),
+        best_value, last, gaps, _verdict(eval_ci, train_ci, sign),
     )  # fmt: skip

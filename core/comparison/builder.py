@@ -86,7 +86,16 @@ def _members(runs: Sequence[RunData]) -> tuple[list[Member], dict[str, str]]:
 
 def build_comparison(runs: Sequence[RunData], options: CompareOptions) -> Comparison:
     """Compare ``runs`` (in order: the first run's group is the reference unless
-    ``options.reference`` says otherwise) on every metric ``options.metrics`` matches."""
+    ``options.reference`` says otherwise) on every metric ``options.metrics`` matches.
+
+    Values near the float limits overflow to inf/NaN and come out as undefined (null)
+    numbers, without numpy warnings."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _build(runs, options)
+
+
+def _build(runs: Sequence[RunData], options: CompareOptions) -> Comparison:
+    """:func:`build_comparison` without the floating-point error state."""
     from curvelens.core.comparison.headline import aggregates, headline
     from curvelens.core.comparison.health import health
 

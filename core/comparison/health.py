@@ -54,7 +54,8 @@ def _overfitting(
                 Overfit(
                     names[run_id], pair.train_metric, pair.eval_metric, r.evals, r.span,
                     r.eval_slope, r.eval_slope_ci, r.train_slope, r.train_slope_ci,
-                    r.best_step, r.best_value, r.last_value, r.verdict,
+                    r.best_step, r.best_value, r.last_value, r.gaps.regression,
+                    r.gaps.train_improvement, r.gaps.gap_last, r.gaps.gap_change, r.verdict,
                 )
             )  # fmt: skip
     return found
@@ -73,6 +74,9 @@ def _settled(
                 names[run_id], metric, r.verdict, r.converged_step, r.final,
                 None if slope is None else slope.value,
                 None if slope is None else (slope.low, slope.high),
+                r.points, r.band,
+                None if slope is None else (slope.start_step, slope.span),
+                r.plateau, r.converged,
             )
         )  # fmt: skip
     return tuple(out)

@@ -221,6 +221,14 @@ class Overfit:
     best_step: float | None
     best_value: float | None
     last_value: float | None
+    regression: float | None
+    """How far the last eval value is from the best, the bad way (descriptive)."""
+    train_improvement: float | None
+    """How far the smoothed train value improved since the best eval step (descriptive)."""
+    gap_last: float | None
+    """Last eval value minus the smoothed train value before it."""
+    gap_change: float | None
+    """``gap_last`` minus the gap at the best eval step."""
     verdict: str
     """``overfitting`` (eval worsening while train improves), ``eval_worsening``, ``ok`` or
     ``insufficient``."""
@@ -238,6 +246,14 @@ class Settled:
     final: float | None
     slope: float | None
     slope_ci: Interval | None
+    points: int
+    """Finite points used."""
+    band: float
+    """Half-width of the band around ``final``."""
+    slope_window: tuple[float, float] | None
+    """(first step, span) of the end window the slope is fitted on."""
+    plateau: bool
+    converged: bool
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,13 @@ def _horizon_note(at: str, step: float | None, runs: Sequence[RunValue]) -> list
     else:
         where = f"compared at step {step:g} (--at)"
     notes = [where]
+    missing = [r.run for r in runs if r.diverged_step is None and r.value is None]
+    if step is not None and missing:
+        notes.append(
+            f"{len(missing)} run(s) have no value at step {step:g} (outside their logged "
+            "steps): the runs' step ranges do not all overlap; --at last compares each run's "
+            "last value"
+        )
     if spread:
         notes.append(f"runs end at different steps ({min(ends):g} to {max(ends):g}): see last_step")
     return notes

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from curvelens.core.analysis.groups import remove_seed, strip_seed
 from curvelens.core.comparison.perrun import is_seed_key, per_run_keys
+from curvelens.core.printable import printable
 
 Params = Mapping[str, object]
 
@@ -47,8 +48,9 @@ def _ordered(found: dict[str, list[str]], order: Sequence[str]) -> dict[str, lis
 
 
 def _label(config: Mapping[str, str], varying: Sequence[str]) -> str:
-    """``k=v, ...`` over the keys that differ between groups."""
-    return ", ".join(f"{k}={config.get(k, '<missing>')}" for k in varying)
+    """``k=v, ...`` over the keys that differ between groups (printable: params come from
+    files)."""
+    return printable(", ".join(f"{k}={config.get(k, '<missing>')}" for k in varying))
 
 
 def _by_names(members: Sequence[Member]) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -159,7 +161,7 @@ def group_members(
         found = {}
         for m in members:
             value = m.params.get(by, "<missing>")
-            found.setdefault(f"{by}={value}", []).append(m.run_id)
+            found.setdefault(printable(f"{by}={value}"), []).append(m.run_id)
         grouping = Grouping(
             _ordered(found, order), {g: g for g in found}, f"grouped by the param {by}"
         )

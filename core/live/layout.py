@@ -90,9 +90,16 @@ def _mlflow(path: Path) -> Layout:
     return Layout(logs=logs, whole=(str(path / META),), folders=tuple(folders) or (str(path),))
 
 
+def on_disk(ref: RunRef) -> Path:
+    """The file or folder holding ``ref``: its path, or for a run inside a store file
+    (MLflow SQLite's ``<store>/<run_uuid>``) the store."""
+    path = ref.path
+    return path.parent if not path.exists() and path.parent.is_file() else path
+
+
 def _whole(ref: RunRef) -> Layout:
     """Files of a format re-read whole, and the run folder."""
-    path = ref.path
+    path = on_disk(ref)
     if not path.is_dir():  # a SQLite store in WAL mode writes to its -wal file first
         return Layout(whole=(str(path), f"{path}-wal"))
     files = _whole_files(ref)

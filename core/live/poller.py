@@ -12,7 +12,6 @@ as a new :class:`RunData`. Roots are discovered again every ``rediscover_every``
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from curvelens.core.live.layout import Layout, layout
+from curvelens.core.live.layout import Layout, layout, on_disk
 from curvelens.core.live.signature import Signature, signature
 from curvelens.core.live.tailers import START, Position, Tail
 from curvelens.core.loading import load_run
@@ -130,7 +129,7 @@ class Poller:
             stats += count
             if not changed:
                 continue
-            if not os.path.exists(watch.ref.path):
+            if not on_disk(watch.ref).exists():
                 del self._watches[key]
                 gone.append(watch.ref)
                 continue

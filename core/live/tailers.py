@@ -36,7 +36,7 @@ from curvelens.core.readers.csvlog import separator
 from curvelens.core.readers.delimited import read_delimited
 from curvelens.core.readers.jsonl import parse_jsonl_lines
 from curvelens.core.readers.mlflow import parse_metric_lines
-from curvelens.core.readers.points import PointLists, build_points, points_from
+from curvelens.core.readers.points import PointLists, dedupe_points, points_from
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
 from curvelens.core.readers.textfile import (
     blank,
@@ -309,10 +309,11 @@ class _Events:
         new = read_new(path, since)
         plugins = {} if new.restarted else dict(since.plugins)
         scalars = decode_events(new.data, plugins)
-        issues = (Issue(path, scalars.error),) if scalars.error else ()
-        points, _ = build_points(scalars.tags, scalars.steps, scalars.values, scalars.wall_times)
+        issues = [Issue(path, scalars.error)] if scalars.error else []
+        issues += [Issue(path, f"byte {new.start + at}: {what}") for at, what in scalars.problems]
+        points = scalars.points if scalars.deduped else dedupe_points(scalars.points)[0]
         position = replace(_advance(since, new, scalars.end_offset), plugins=plugins)
-        return Tail(points, position, new.restarted, issues)
+        return Tail(points, position, new.restarted, tuple(issues))
 
 
 EVENTS: Tailer = _Events()

@@ -13,25 +13,33 @@ from curvelens.core.readers.csvlog import CsvReader
 from curvelens.core.readers.dvclive import DvcLiveReader
 from curvelens.core.readers.hf_trainer import HfTrainerReader
 from curvelens.core.readers.jsonl import JsonlReader
+from curvelens.core.readers.keras import KerasCsvReader
 from curvelens.core.readers.mlflow import MlflowReader
+from curvelens.core.readers.mlflow_sqlite import MlflowSqliteReader
 from curvelens.core.readers.reference import ReferenceReader
 from curvelens.core.readers.sacred import SacredReader
+from curvelens.core.readers.sb3 import Sb3Reader
 from curvelens.core.readers.tensorboard import TensorBoardReader
+from curvelens.core.readers.trackio import TrackioReader
 from curvelens.core.readers.wandb import WandbReader
 
 READERS: tuple[Reader, ...] = (
     ReferenceReader(),
     HfTrainerReader(),
     MlflowReader(),
+    MlflowSqliteReader(),
     WandbReader(),
     DvcLiveReader(),
     SacredReader(),
+    Sb3Reader(),
     TensorBoardReader(),
     CsvReader(),
     JsonlReader(),
+    KerasCsvReader(),
+    TrackioReader(),
 )
-"""Every reader, most specific first (TensorBoard before CSV: Lightning and SB3 folders
-can hold both event files and a CSV log)."""
+"""Every reader, most specific first (SB3 before TensorBoard: its folder holds an event
+copy of ``progress.csv``; TensorBoard before CSV: Lightning folders can hold both)."""
 
 __all__ = [
     "READERS",

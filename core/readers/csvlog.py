@@ -1,10 +1,12 @@
-"""Generic CSV/TSV metric logs: Lightning ``metrics.csv``, SB3 ``progress.csv``, any ``*.tsv``.
+"""Generic CSV/TSV metric logs: Lightning ``metrics.csv``, any ``*.tsv`` (SB3: :mod:`.sb3`).
 
 Run folders: a folder directly holding one of :data:`LOG_NAMES` is a run (Lightning's
-``version_N/``, SB3's log folder); when several are present the first in that order is read.
+``version_N/``); when several are present the first in that order is read.
 Its sub-folders may be runs of their own (SB3's ``PPO_N/`` TensorBoard folders), except
 test-tube's ``tf/`` copy of the same metrics.
 Any ``.csv``/``.tsv`` file given directly on the command line is read as a run too.
+Params: constant columns and the ``hparams.yaml`` beside the log (Lightning), read by the
+tolerant safe loader (:mod:`curvelens.core.readers.yamlfile`).
 Columns follow :mod:`curvelens.core.readers.table`; ``wall_time`` holds unix seconds from an
 absolute time column (relative-time columns stay metrics). ``started`` is the first wall time
 when there is one, else the log file's mtime.
@@ -27,9 +29,11 @@ from curvelens.core.readers.textfile import (
     other_separator,
     read_log_bytes,
 )
+from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import Issue, empty_points
 
-LOG_NAMES = ("metrics.csv", "metrics.tsv", "progress.csv")
+LOG_NAMES = ("metrics.csv", "metrics.tsv")
+HPARAMS = "hparams.yaml"
 TEST_TUBE = "meta.experiment"
 """Marks a test-tube (early Lightning) folder, whose ``tf/`` repeats the CSV as events."""
 
@@ -84,7 +88,7 @@ class CsvReader(Reader):
     file_patterns = ("*.csv", "*.tsv")
 
     def detect(self, folder: Path, entry_names: frozenset[str]) -> bool:
-        """A folder directly holding ``metrics.csv``, ``metrics.tsv`` or ``progress.csv``."""
+        """A folder directly holding ``metrics.csv`` or ``metrics.tsv``."""
         return any(name in entry_names for name in LOG_NAMES)
 
     def nested_runs(self, folder: Path, entry_names: frozenset[str]) -> frozenset[str]:
@@ -97,7 +101,7 @@ class CsvReader(Reader):
         return Description(metrics=describe_columns(self._log_file(path)))
 
     def read(self, path: Path) -> ReadResult:
-        """Points, constant-column params and resume flag of the run's log file."""
+        """Points, constant-column and ``hparams.yaml`` params, resume flag of the run."""
         log = self._log_file(path)
         return self._result(log, read_table_file(log))
 
@@ -120,15 +124,17 @@ class CsvReader(Reader):
 
     @staticmethod
     def _result(log: Path, table: TableResult) -> ReadResult:
-        """The run's result from its log's ``table``."""
+        """The run's result from its log's ``table`` and the ``hparams.yaml`` beside it."""
+        hparams, yaml_issues = yaml_params(log.parent / HPARAMS)
+        files = (log, log.parent / HPARAMS) if hparams or yaml_issues else (log,)
         return ReadResult(
             points=table.points,
-            params=table.params,
+            params={**table.params, **hparams},
             resumed=table.resumed,
-            issues=tuple(table.issues),
+            issues=tuple(table.issues + yaml_issues),
             pending=tuple(table.pending),
             started=started_at(table.first_wall_time, (log,)),
-            files=(log,),
+            files=files,
         )
 
     @staticmethod

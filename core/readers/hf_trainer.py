@@ -12,6 +12,12 @@ Python's bare ``NaN``/``Infinity`` tokens are accepted. There is no wall time. P
 top-level settings (``max_steps``, ``train_batch_size`` ...) and the model's ``config.json``
 as ``model.*``. Status ``finished`` when ``global_step >= max_steps`` or the final
 ``train_runtime`` summary entry exists. ``training_args.bin`` is a pickle and never opened.
+
+The same run also holds what the Trainer's TensorBoard callback wrote under
+``runs/<date>_<host>/`` (``train/loss``, ``eval/loss``, ``train/total_flos`` ...: the names
+as it writes them, beside the state's ``loss``/``eval_loss``; its ``add_hparams`` copy of
+the training arguments becomes params) and the ``*_results.json`` finals of
+``save_metrics`` (:mod:`curvelens.core.readers.hf_sources`).
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeGuard
 
+import polars as pl
+
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
-from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.hf_sources import event_runs, results_points
+from curvelens.core.readers.points import PointLists, dedupe_points, points_from
 from curvelens.core.readers.textfile import read_json
 from curvelens.core.schema import Issue
 
@@ -159,24 +168,32 @@ class HfTrainerReader(Reader):
         )
 
     def read(self, path: Path) -> ReadResult:
-        """Points, settings, model config and status of the run's Trainer state."""
+        """Points, settings, model config and status of the run's Trainer state, plus the
+        ``runs/`` event files and the ``*_results.json`` finals (module docstring)."""
         state_path = self._state_path(path)
         state = load_state(state_path)
         history = state["log_history"]
         lists, issues = history_points(history, state_path)
-        points, resumed = points_from(lists)
         issues += lists.bad_step_issues(state_path)
-        folders = list(
-            dict.fromkeys([state_path.parent, path if path.is_dir() else state_path.parent])
+        output_dir = path if path.is_dir() else state_path.parent
+        final = state.get("global_step")
+        finals, final_issues, final_files = results_points(
+            output_dir, float(final) if _is_number(final) else max(lists.steps, default=0.0)
         )
+        issues.extend(final_issues)
+        events = event_runs(output_dir)
+        history_frame, resumed = points_from(lists)
+        points, _ = dedupe_points(pl.concat([history_frame, events.points, finals]))
+        folders = list(dict.fromkeys([state_path.parent, output_dir]))
         model, model_issues, config_files = model_params(folders)
         return ReadResult(
             points=points,
-            params={**state_params(state), **model},
-            resumed=resumed,
-            issues=tuple(issues + model_issues),
+            params={**events.params, **state_params(state), **model},
+            resumed=resumed or events.resumed,
+            issues=tuple(issues + model_issues + list(events.issues)),
+            pending=events.pending,
             status="finished" if _finished(state, history) else "unknown",
-            files=(state_path, *config_files),
+            files=(state_path, *config_files, *final_files, *events.files),
         )
 
     @staticmethod

@@ -73,12 +73,12 @@ def parse_metric_lines(
 
 def _meta(path: Path) -> tuple[Mapping[str, Any], list[Issue]]:
     """A meta.yaml as a mapping (empty with an Issue when it cannot be read)."""
-    content, issue = load_yaml(path)
-    if issue is not None:
-        return {}, [issue]
+    content, issues = load_yaml(path)
+    if content is None and issues:
+        return {}, issues
     if not isinstance(content, Mapping):
-        return {}, [Issue(path, "not a YAML mapping, ignored")]
-    return content, []
+        return {}, [*issues, Issue(path, "not a YAML mapping, ignored")]
+    return content, issues
 
 
 def _text_files(folder: Path, prefix: str = "") -> tuple[dict[str, ParamValue], list[Issue]]:
@@ -97,14 +97,34 @@ def run_params(run: Path, meta: Mapping[str, Any]) -> tuple[dict[str, ParamValue
     """Params, user tags, experiment name and run name of one run folder."""
     params, issues = _text_files(run / PARAMS)
     tags, tag_issues = _text_files(run / TAGS)
-    params.update({f"tags.{k}": v for k, v in tags.items() if not k.startswith("mlflow.")})
     experiment, exp_issues = _meta(run.parent / META)
-    if isinstance(experiment.get("name"), str):
-        params["mlflow.experiment"] = experiment["name"]
-    name = meta.get("run_name") or tags.get(RUN_NAME_TAG)
+    name = meta.get("run_name")
+    merged = mlflow_params(
+        params,
+        tags,
+        experiment.get("name") if isinstance(experiment.get("name"), str) else None,
+        name if isinstance(name, str) else None,
+    )
+    return merged, issues + tag_issues + exp_issues
+
+
+def mlflow_params(
+    params: Mapping[str, ParamValue],
+    tags: Mapping[str, ParamValue],
+    experiment: str | None,
+    run_name: str | None,
+) -> dict[str, ParamValue]:
+    """A run's params as both MLflow stores give them: the params, user tags as ``tags.*``,
+    the experiment name as ``mlflow.experiment`` and the run name (``run_name`` or the
+    ``mlflow.runName`` tag) as ``mlflow.runName``."""
+    merged = dict(params)
+    merged.update({f"tags.{k}": v for k, v in tags.items() if not k.startswith("mlflow.")})
+    if experiment:
+        merged["mlflow.experiment"] = experiment
+    name = run_name or tags.get(RUN_NAME_TAG)
     if isinstance(name, str) and name:
-        params[RUN_NAME_TAG] = name
-    return params, issues + tag_issues + exp_issues
+        merged[RUN_NAME_TAG] = name
+    return merged
 
 
 def _text(value: ParamValue | None) -> str | None:

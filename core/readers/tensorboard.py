@@ -6,10 +6,14 @@ concatenated: the last write per (metric, step) wins, and the run is ``resumed``
 tag's step goes backwards, within a file or in a later file. ``*.profile-empty``
 placeholders are skipped; a Git LFS pointer or corrupt file is an Issue naming it while the
 other files still load (a run with no readable file at all is a :class:`ReadError`).
-Params come from a sibling ``hparams.yaml`` (Lightning), loaded with ``yaml.safe_load`` only.
-Sub-folders are walked by discovery for runs of their own (SB3's ``PPO_N/`` beside the
-parent's events, Keras ``train/``/``validation/``), except ``add_hparams`` folders named by
-a unix time (``1582009443.5208488/``): they hold the hparams of this run, no scalars.
+Every record's checksums are verified; a corrupt record is an Issue with its byte offset and
+the rest of the file is still read (:mod:`curvelens.core.readers.tfrecord`); a cut last
+record of the newest file is normal while a run writes (pending).
+Params come from a sibling ``hparams.yaml`` (Lightning, tolerant safe loader) and from
+``add_hparams`` values. Sub-folders are walked by discovery for runs of their own, as
+TensorBoard shows them (SB3's ``PPO_N/``, Keras ``train/``/``validation/``, ``add_scalars``
+``<tag>_<name>/``), except ``add_hparams`` folders named by a unix time
+(``1582009443.5208488/``): their hparams and metrics (``hp/acc``) belong to this run.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import polars as pl
+
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
-from curvelens.core.readers.points import PointLists, points_from
+from curvelens.core.readers.points import dedupe_points
 from curvelens.core.readers.textfile import open_log
 from curvelens.core.readers.tfevents import EventScalars, decode_events, read_event_file
 from curvelens.core.readers.yamlfile import yaml_params
@@ -89,39 +95,36 @@ class TensorBoardReader(Reader):
     def read(self, path: Path) -> ReadResult:
         """Every scalar of every event file; see the module docstring for the rules."""
         files = self._files(path)
-        lists = PointLists()
-        issues: list[Issue] = []
-        restarts = readable = 0
-        first_wall: float | None = None
-        for file in files:
-            scalars = _read_one(file, issues)
-            if scalars is None:
-                continue
-            readable += 1
-            restarts += scalars.restarts
-            lists.metrics.extend(scalars.tags)
-            lists.steps.extend(scalars.steps)
-            lists.values.extend(scalars.values)
-            lists.wall_times.extend(scalars.wall_times)
-            if scalars.wall_times:
-                first = min(scalars.wall_times)
-                first_wall = first if first_wall is None else min(first, first_wall)
         if not files:
             raise ReadError(path, "no TensorBoard event files in this folder")
-        if not readable:
+        issues: list[Issue] = []
+        pending: list[Issue] = []
+        parts = [
+            scalars
+            for file in files
+            if (scalars := _read_one(file, issues, pending, last=file == files[-1])) is not None
+        ]
+        if not parts:
             reasons = "; ".join(f"{issue.path.name}: {issue.message}" for issue in issues)
             raise ReadError(path, f"no readable event file ({reasons})")
-        points, backwards = points_from(lists)
-        issues += lists.bad_step_issues(path)
-        if not len(lists):
+        parts.extend(_hparams_runs(path, issues))
+        if len(parts) == 1 and parts[0].deduped:
+            points, backwards = parts[0].points, False
+        else:
+            points, backwards = dedupe_points(pl.concat([part.points for part in parts]))
+        if not points.height:
             issues.append(Issue(path, "no scalar summaries in the event files (yet)"))
         params, param_issues = self._params(path)
+        for part in parts:
+            params.update(part.hparams)
+        walls = points.get_column("wall_time").drop_nulls()
         return ReadResult(
             points=points,
             params=params,
-            resumed=backwards or restarts > 0,
+            resumed=backwards or any(part.restarts for part in parts),
             issues=tuple(issues + param_issues),
-            started=_started(first_wall, files),
+            pending=tuple(pending),
+            started=_started(walls.min() if walls.len() else None, files),  # type: ignore[arg-type]
             files=tuple(files),
         )
 
@@ -138,8 +141,11 @@ class TensorBoardReader(Reader):
         return yaml_params(path / HPARAMS)
 
 
-def _read_one(file: Path, issues: list[Issue]) -> EventScalars | None:
-    """Decode one file; problems go to ``issues``; None when nothing of it is usable."""
+def _read_one(
+    file: Path, issues: list[Issue], pending: list[Issue], last: bool
+) -> EventScalars | None:
+    """Decode one file; problems go to ``issues`` (a cut last record of the newest file to
+    ``pending``); None when nothing of it is usable."""
     try:
         scalars = read_event_file(file)
     except ReadError as exc:
@@ -147,9 +153,28 @@ def _read_one(file: Path, issues: list[Issue]) -> EventScalars | None:
         return None
     if scalars.error is not None:
         issues.append(Issue(file, scalars.error))
-        if not scalars.end_offset:
-            return None
+        return None
+    for offset, message in scalars.problems:
+        issues.append(Issue(file, f"byte {offset}: {message}"))
+    if scalars.cut_at is not None:
+        cut = Issue(file, f"byte {scalars.cut_at}: last record incomplete, not read")
+        (pending if last else issues).append(cut)
     return scalars
+
+
+def _hparams_runs(path: Path, issues: list[Issue]) -> list[EventScalars]:
+    """The event files of the ``add_hparams`` sub-folders (named by a unix time) of a run
+    folder: their hparams are the run's params, their metrics (``hp/acc``) its points."""
+    found: list[EventScalars] = []
+    if not path.is_dir():
+        return found
+    for name in sorted(os.listdir(path)):
+        if _HPARAMS_FOLDER.fullmatch(name) and (path / name).is_dir():
+            for file in event_files(path / name):
+                scalars = _read_one(file, issues, [], last=False)
+                if scalars is not None:
+                    found.append(scalars)
+    return found
 
 
 def _started(first: float | None, files: list[Path]) -> datetime | None:

@@ -1,18 +1,19 @@
 """Decode scalar summaries from TensorBoard event files, without TensorFlow or tensorboard.
 
-An event file is a sequence of TFRecords (8-byte little-endian length, 4-byte masked CRC32C
-of the length, payload, 4-byte masked CRC32C of the payload); each payload is an ``Event``
-protobuf. Only the handful of fields that carry scalars are decoded by hand: this is about
-40 times faster than tensorboard's own reader, which matters for runs with a million points.
+An event file is a sequence of TFRecords (:mod:`curvelens.core.readers.tfrecord`: every
+length and payload checksum verified, corrupt records reported with their offset and the
+rest read); each payload is an ``Event`` protobuf. Records in the common one-scalar layout
+are decoded all at once (:mod:`curvelens.core.readers.tfevents_fast`); the others field by
+field here, by hand: only the handful of fields that carry scalars.
 
 Scalars come in two styles: old ``simple_value`` (torch, tensorboardX, TF1, Lightning) and
 new 0-d ``tensor`` values tagged with the ``scalars`` plugin (TF2/Keras). The plugin name may
 only be sent with a tag's first value, so it is remembered per tag. Other plugins
-(histograms, images, text, hparams) and graph records are skipped.
+(histograms, images, text) and graph records are skipped; ``add_hparams`` values
+(the ``hparams`` plugin's session-start info) are kept as :attr:`EventScalars.hparams`.
 
 A live file usually ends in a half-written record: decoding stops at the last complete one
-and reports its end offset. Record CRCs are checked only where it tells garbage from a cut
-record (the first and the last record), since a Python CRC of every record costs seconds.
+and reports its end offset and the cut record (:attr:`EventScalars.cut_at`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from curvelens.core.readers.protobuf import fields, signed, varint
-from curvelens.core.readers.textfile import read_regular
+import numpy as np
+import polars as pl
 
-_HEADER = struct.Struct("<QI")
+from curvelens.core.params import ParamValue
+from curvelens.core.readers.protobuf import fields, signed, varint
+from curvelens.core.readers.tbhparams import PLUGIN, session_hparams
+from curvelens.core.readers.textfile import read_regular
+from curvelens.core.readers.tfevents_fast import FastScalars, fast_scalars
+from curvelens.core.readers.tfrecord import frame
+from curvelens.core.schema import POINTS
+
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 _HALF = struct.Struct("<e")
@@ -35,49 +43,58 @@ _DT_FLOAT, _DT_DOUBLE, _DT_INT32, _DT_INT64, _DT_BFLOAT16, _DT_HALF = 1, 2, 3, 9
 
 @dataclass
 class EventScalars:
-    """Scalars decoded from one event file, as parallel lists in file order."""
+    """Scalars decoded from one event file, in file order."""
 
-    tags: list[str] = field(default_factory=list)
-    steps: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    wall_times: list[float] = field(default_factory=list)
+    points: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POINTS))
+    """``POINTS`` in write order (not de-duplicated)."""
+    hparams: dict[str, ParamValue] = field(default_factory=dict)
+    """``add_hparams`` values (the hparams plugin's session start info)."""
     restarts: int = 0
     """SessionLog START records after the first event, and a tag's step going backwards."""
     end_offset: int = 0
     """Byte offset just past the last complete record (where a later poll resumes)."""
+    cut_at: int | None = None
+    """Offset of a last record cut short by the end of the file (a write in progress)."""
+    deduped: bool = False
+    """``points`` is already sorted by metric then step, steps rising (no write repeated)."""
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    """(byte offset, what is wrong) for each corrupt record or stretch skipped."""
     error: str | None = None
     """Why the file is not a readable event file (e.g. a Git LFS pointer), if it is not."""
 
+    @property
+    def tags(self) -> list[str]:
+        """The tag of each scalar, in file order."""
+        return self.points.get_column("metric").to_list()
 
-def _crc32c_table() -> list[int]:
-    table = []
-    for n in range(256):
-        crc = n
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
+    @property
+    def steps(self) -> list[float]:
+        """The step of each scalar."""
+        return self.points.get_column("step").to_list()
 
+    @property
+    def values(self) -> list[float]:
+        """Each scalar's value."""
+        return self.points.get_column("value").to_list()
 
-_CRC_TABLE = _crc32c_table()
-
-
-def masked_crc32c(data: bytes) -> int:
-    """TFRecord's masked CRC32C (Castagnoli) of ``data``."""
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc = _CRC_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    crc ^= 0xFFFFFFFF
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    @property
+    def wall_times(self) -> list[float]:
+        """Each scalar's wall time (unix seconds)."""
+        return self.points.get_column("wall_time").to_list()
 
 
-def _plugin_name(metadata: bytes) -> str | None:
+def _plugin(metadata: bytes) -> tuple[str | None, bytes]:
+    """The plugin name and content of a SummaryMetadata."""
+    name: str | None = None
+    content = b""
     for number, _, value in fields(metadata):
         if number == 1 and isinstance(value, bytes):
             for sub_number, _, sub_value in fields(value):
                 if sub_number == 1 and isinstance(sub_value, bytes):
-                    return sub_value.decode("utf-8", "replace")
-    return None
+                    name = sub_value.decode("utf-8", "replace")
+                elif sub_number == 2 and isinstance(sub_value, bytes):
+                    content = sub_value
+    return name, content
 
 
 def _tensor_scalar(tensor: bytes) -> float | None:
@@ -140,41 +157,20 @@ def _scalar_from(dtype: int, content: bytes, repeated: list[float]) -> float | N
 class _Decoder:
     """Holds per-file decoding state: the plugin of each tag, the last step seen."""
 
-    def __init__(self) -> None:
-        self.out = EventScalars()
+    def __init__(self, out: EventScalars) -> None:
+        self.out = out
         self.plugins: dict[str, str | None] = {}
-        self.last_step: dict[str, int] = {}
-        self.tag_names: dict[bytes, str] = {}
+        self.tags: list[str] = []
+        self.steps: list[float] = []
+        self.values: list[float] = []
+        self.wall_times: list[float] = []
+        self.records: list[int] = []
+        self.record = 0
         self.events = 0
 
-    def event(self, payload: bytes) -> None:
+    def event(self, record: int, payload: bytes) -> None:
         self.events += 1
-        if not self._event_fast(payload):
-            self._event_slow(payload)
-
-    def _event_fast(self, payload: bytes) -> bool:
-        """Decode the usual layout (wall_time, step, summary) without splitting fields."""
-        if len(payload) < 11 or payload[0] != 0x09:
-            return False
-        wall_time = _DOUBLE.unpack_from(payload, 1)[0]
-        step, pos = 0, 9
-        if payload[pos] == 0x10:
-            raw_step, pos = varint(payload, pos + 1)
-            step = signed(raw_step)
-        if pos >= len(payload) or payload[pos] != 0x2A:
-            return False
-        size, pos = varint(payload, pos + 1)
-        if pos + size != len(payload):
-            return False
-        while pos < len(payload):
-            if payload[pos] != 0x0A:
-                return False
-            size, pos = varint(payload, pos + 1)
-            self._value(payload[pos : pos + size], step, wall_time)
-            pos += size
-        return True
-
-    def _event_slow(self, payload: bytes) -> None:
+        self.record = record
         wall_time = 0.0
         step = 0
         summary: bytes | None = None
@@ -199,11 +195,6 @@ class _Decoder:
                 self.out.restarts += 1
 
     def _value(self, payload: bytes, step: int, wall_time: float) -> None:
-        size = payload[1] if len(payload) > 1 else 0
-        common = payload[:1] == b"\x0a" and size < 0x80 and len(payload) == size + 7
-        if common and payload[size + 2] == 0x15:  # just a tag and a simple_value
-            self._append(self._tag(payload[2 : size + 2]), step, wall_time, payload, size + 3)
-            return
         tag = ""
         scalar: float | None = None
         tensor: bytes | None = None
@@ -215,64 +206,109 @@ class _Decoder:
             elif number == 8 and isinstance(value, bytes):
                 tensor = value
             elif number == 9 and isinstance(value, bytes):
-                self.plugins[tag] = _plugin_name(value)
+                name, content = _plugin(value)
+                self.plugins[tag] = name
+                if name == PLUGIN:
+                    self.out.hparams.update(session_hparams(content))
         if scalar is None and tensor is not None and self.plugins.get(tag) == "scalars":
             scalar = _tensor_scalar(tensor)
         if scalar is None or not tag:
             return
-        self._add(tag, step, wall_time, scalar)
-
-    def _tag(self, raw: bytes) -> str:
-        tag = self.tag_names.get(raw)
-        if tag is None:
-            tag = self.tag_names[raw] = raw.decode("utf-8", "replace")
-        return tag
-
-    def _append(self, tag: str, step: int, wall_time: float, payload: bytes, at: int) -> None:
-        self._add(tag, step, wall_time, float(_FLOAT.unpack_from(payload, at)[0]))
-
-    def _add(self, tag: str, step: int, wall_time: float, scalar: float) -> None:
-        if step < self.last_step.get(tag, step):
-            self.out.restarts += 1
-        self.last_step[tag] = step
-        self.out.tags.append(tag)
-        self.out.steps.append(step)
-        self.out.values.append(scalar)
-        self.out.wall_times.append(wall_time)
+        self.tags.append(tag)
+        self.steps.append(step)
+        self.values.append(scalar)
+        self.wall_times.append(wall_time)
+        self.records.append(self.record)
 
 
 def decode_events(data: bytes, plugins: dict[str, str | None] | None = None) -> EventScalars:
-    """Decode every complete record of an event file's bytes into scalars. ``plugins``
-    (tag -> plugin name, updated in place) carries what earlier records of the file said
-    when ``data`` starts at a later record (the live poller's appended records)."""
-    decoder = _Decoder()
+    """Decode every good record of an event file's bytes into scalars. ``plugins`` (tag ->
+    plugin name, updated in place) carries what earlier records of the file said when
+    ``data`` starts at a later record (the live poller's appended records)."""
+    records = frame(data)
+    out = EventScalars(end_offset=records.end_offset, cut_at=records.cut_at)
+    out.problems.extend(records.problems)
+    starts = np.concatenate(records.starts) if records.starts else np.zeros(0, np.int64)
+    lengths = np.concatenate(records.lengths) if records.lengths else np.zeros(0, np.int64)
+    if not len(starts) and not records.problems and records.cut_at is None and data:
+        out.error = _not_events_message(data)
+        return out
+    fast = fast_scalars(data, starts, lengths)
+    decoder = _Decoder(out)
     if plugins is not None:
         decoder.plugins = plugins
-    pos, size = 0, len(data)
-    while pos + _HEADER.size <= size:
-        length, length_crc = _HEADER.unpack_from(data, pos)
-        end = pos + _HEADER.size + length + 4
-        if end > size or (pos == 0 and masked_crc32c(data[:8]) != length_crc):
-            if masked_crc32c(data[pos : pos + 8]) != length_crc:
-                decoder.out.error = _not_events_message(data, pos)
-            break
-        payload = data[pos + _HEADER.size : end - 4]
+    view = memoryview(data)
+    for index in np.flatnonzero(~fast.matched).tolist():
+        start = int(starts[index])
         try:
-            decoder.event(payload)
+            decoder.event(index, bytes(view[start : start + int(lengths[index])]))
         except (ValueError, IndexError, struct.error) as exc:
-            decoder.out.error = f"record at byte {pos} is corrupt ({exc})"
-            break
-        pos = end
-    decoder.out.end_offset = pos
-    return decoder.out
+            out.problems.append((start - 12, f"record does not decode as an Event ({exc})"))
+    out.points, out.deduped = _combine(fast, decoder)
+    if not out.deduped:
+        backwards = out.points.select((pl.col("step").diff().over("metric") < 0).sum()).item()
+        out.restarts += int(backwards or 0)
+    return out
 
 
-def _not_events_message(data: bytes, pos: int) -> str:
+def _combine(fast: FastScalars, slow: _Decoder) -> tuple[pl.DataFrame, bool]:
+    """The scalars of both decoders as ``POINTS``, and whether they are already sorted by
+    metric then step with rising steps (else they are in record order)."""
+    if not slow.tags:
+        return _sorted(fast)
+    names = pl.Series("metric", fast.names, dtype=pl.String())
+    frame = pl.DataFrame(
+        {
+            "metric": names.gather(fast.codes),
+            "step": fast.steps,
+            "value": fast.values,
+            "wall_time": fast.wall_times,
+        },
+        schema=POINTS,
+    )
+    order = np.concatenate([np.flatnonzero(fast.matched), np.asarray(slow.records)])
+    more = pl.DataFrame(
+        {
+            "metric": slow.tags,
+            "step": slow.steps,
+            "value": slow.values,
+            "wall_time": slow.wall_times,
+        },
+        schema=POINTS,
+    )
+    return pl.concat([frame, more])[np.argsort(order, kind="stable")], False
+
+
+def _sorted(fast: FastScalars) -> tuple[pl.DataFrame, bool]:
+    """The fast decoder's scalars sorted by metric (a radix sort of tag ranks) when every
+    tag's steps rise in file order; else in file order."""
+    by_name = np.argsort(np.array(fast.names, dtype=object)).astype(np.int64)
+    rank = np.empty_like(by_name)
+    rank[by_name] = np.arange(len(by_name))
+    key = rank[fast.codes].astype(np.uint16 if len(rank) < 2**16 else np.int64)
+    order = np.argsort(key, kind="stable")
+    key, steps = key[order], fast.steps[order]
+    rising = bool((np.diff(steps)[key[1:] == key[:-1]] > 0).all())
+    if not rising:
+        order = np.arange(len(fast.codes))
+        key, steps = rank[fast.codes], fast.steps
+    names = pl.Series("metric", sorted(fast.names), dtype=pl.String())
+    frame = pl.DataFrame(
+        {
+            "metric": names.gather(key.astype(np.int64)),
+            "step": steps,
+            "value": fast.values[order],
+            "wall_time": fast.wall_times[order],
+        },
+        schema=POINTS,
+    )
+    return frame, rising
+
+
+def _not_events_message(data: bytes) -> str:
     if data.startswith(b"version https://git-lfs"):
         return "a Git LFS pointer, not an event file (run `git lfs pull` to fetch it)"
-    if pos == 0:
-        return "not a TensorBoard event file (the first record's length check fails)"
-    return f"corrupt record at byte {pos} (length check fails); later records skipped"
+    return "not a TensorBoard event file (the first record's length check fails)"
 
 
 def read_event_file(path: Path) -> EventScalars:

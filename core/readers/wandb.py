@@ -5,12 +5,16 @@ Points come from the history records of ``run-<id>.wandb`` (decoded by
 ``.``, numeric leaves of plain dicts as ``outer.inner``; media dicts and ``_``-keys are
 skipped), the step is ``_step`` and ``wall_time`` is ``_timestamp``. Without history (old
 or offline runs, a missing log), the last values of ``files/wandb-summary.json`` are shown
-at its ``_step``, with an Issue saying so. Params: ``files/config.yaml`` values (``{key:
-{value: ...}}``, ``_wandb`` skipped). Status from the exit record (code 0 finished, else
-failed). The run's name is the run record's display name, else the folder name (for a
-``latest-run`` copy, ``run-<id>`` from its log). ``wandb/latest-run`` is a link to (skipped
-by discovery) or a copy of a sibling run folder: a copy whose ``run-<id>.wandb`` id is no
-sibling's is read as a run, other copies are :meth:`WandbReader.aliases`.
+at its ``_step``, with an Issue saying so (the summary is ``files/wandb-summary.json``, else
+the log's summary records). System metrics of the log's stats records are ``system/<key>``
+points at seconds since the run's start. Params: ``files/config.yaml`` values (``{key:
+{value: ...}}``, ``_wandb`` skipped), else the log's config records (current offline runs
+keep it only there; :mod:`curvelens.core.readers.wandb_records`). Status from the exit
+record (code 0 finished, else failed). The run's name is the run record's display name,
+else the folder name (for a ``latest-run`` copy, ``run-<id>`` from its log).
+``wandb/latest-run`` is a link to (skipped by discovery) or a copy of a sibling run folder:
+a copy whose ``run-<id>.wandb`` id is no sibling's is read as a run, other copies are
+:meth:`WandbReader.aliases`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from curvelens.core.readers.base import Description, Reader, ReadError, ReadResu
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.textfile import read_json, read_regular
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
+from curvelens.core.readers.wandb_records import LogExtras, log_extras
 from curvelens.core.readers.yamlfile import load_yaml
 from curvelens.core.schema import Issue
 
@@ -73,17 +78,15 @@ def config_params(path: Path) -> tuple[dict[str, ParamValue], list[Issue]]:
     """``{key: {value: v}}`` entries of a W&B config.yaml, flattened (``_wandb`` skipped)."""
     if not path.is_file():
         return {}, []
-    content, issue = load_yaml(path)
-    if issue is not None:
-        return {}, [issue]
+    content, issues = load_yaml(path)
     if not isinstance(content, Mapping):
-        return {}, [Issue(path, "ignored: not a YAML mapping")] if content is not None else []
+        return {}, issues + ([Issue(path, "ignored: not a YAML mapping")] if content else [])
     values = {
         str(key): entry.get("value") if isinstance(entry, Mapping) else entry
         for key, entry in content.items()
         if key not in ("_wandb", "wandb_version")
     }
-    return flatten_config(values), []
+    return flatten_config(values), issues
 
 
 def _summary(folder: Path) -> tuple[dict[str, object] | None, list[Issue]]:
@@ -97,16 +100,31 @@ def _summary(folder: Path) -> tuple[dict[str, object] | None, list[Issue]]:
     return (content, []) if isinstance(content, dict) else (None, [Issue(path, "not an object")])
 
 
-def _read_log(folder: Path) -> tuple[WandbLog, list[Issue], list[Path]]:
+def _read_log(folder: Path) -> tuple[WandbLog, LogExtras, list[Issue], list[Path]]:
     path = log_file(folder)
     if path is None:
-        return WandbLog(), [], []
+        return WandbLog(), LogExtras(), [], []
     try:
-        log = decode_log(read_regular(path))
+        data = read_regular(path)
+        log = decode_log(data)
     except ValueError as exc:
-        return WandbLog(), [Issue(path, str(exc))], [path]
+        return WandbLog(), LogExtras(), [Issue(path, str(exc))], [path]
     issues = [Issue(path, log.error)] if log.error else []
-    return log, issues, [path]
+    return log, log_extras(data), issues, [path]
+
+
+def _log_config(extras: LogExtras) -> dict[str, ParamValue]:
+    """The log's config, flattened, without the SDK's own ``_wandb`` block."""
+    return flatten_config({k: v for k, v in extras.config.items() if k != "_wandb"})
+
+
+def _add_stats(extras: LogExtras, start: float | None, lists: PointLists) -> None:
+    """System metrics as ``system/<key>`` at seconds since the run's start."""
+    if not extras.stats:
+        return
+    origin = start if start is not None else min(when for when, _, _ in extras.stats)
+    for when, key, value in extras.stats:
+        lists.add(key, round(when - origin, 3), value, when)
 
 
 def _points_from_summary(
@@ -152,12 +170,18 @@ class WandbReader(Reader):
         return frozenset({LATEST}) if copied is None or copied in ids else frozenset()
 
     def describe(self, path: Path) -> Description:
-        """Keys of the summary file (every logged key appears there) and the config."""
+        """Keys of the summary (every logged key appears there: ``files/`` or the log) and
+        the config."""
         summary, issues = _summary(path)
+        config = path / CONFIG
+        extras = LogExtras()
+        if summary is None or not config.is_file():
+            extras = _read_log(path)[1]
         lists = PointLists()
-        if summary is not None:
-            add_row({"_step": 0, **summary}, lists)
-        params, config_issues = config_params(path / CONFIG)
+        add_row({"_step": 0, **(summary if summary is not None else extras.summary)}, lists)
+        params, config_issues = config_params(config)
+        if not config.is_file():
+            params = _log_config(extras)
         return Description(
             metrics=tuple(sorted(set(lists.metrics))),
             params=params,
@@ -165,9 +189,12 @@ class WandbReader(Reader):
         )
 
     def read(self, path: Path) -> ReadResult:
-        """History points (or summary fallback), config params, status and start time."""
-        log, issues, files = _read_log(path)
+        """History points (or summary fallback), system metrics, config params (from
+        ``files/`` or else the log), status and start time."""
+        log, extras, issues, files = _read_log(path)
         summary, summary_issues = _summary(path)
+        if summary is None and extras.summary:
+            summary = extras.summary
         issues += summary_issues
         lists = PointLists()
         for row in log.history:
@@ -176,9 +203,12 @@ class WandbReader(Reader):
             issues += _points_from_summary(path, summary, lists)
         else:
             issues += _lag_issue(path, lists, summary)
+        _add_stats(extras, log.start_time, lists)
         points, resumed = points_from(lists)
         issues += lists.bad_step_issues(files[0] if files else path)
         params, config_issues = config_params(path / CONFIG)
+        if not (path / CONFIG).is_file():
+            params = _log_config(extras)
         if log.display_name:
             params["wandb.name"] = log.display_name
         status = "unknown" if log.exit_code is None else "failed" if log.exit_code else "finished"

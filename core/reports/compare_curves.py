@@ -28,38 +28,38 @@ def divergence_section(c: Comparison, short: Short) -> Section | None:
     if not pairs:
         return None
     rules = sorted({p.divergence.rule for _, p in pairs})
+    ref = short[pairs[0][1].a]
     note = (
-        "first step from which the gap stays beyond the noise (sign = group above (+) or "
-        "below (-) the reference); runs interpolated onto a shared grid, aligned = grid "
-        "points used; rule: " + "; ".join(rules)
+        f"first step from which each group's curve and {ref}'s stay apart beyond the noise "
+        "(sign = group above (+) or below (-) it); runs interpolated onto a shared grid, "
+        "aligned = grid points used; rule: " + "; ".join(rules)
     )
     rows = tuple(
-        (m.metric, short[p.b], short[p.a], divergence_text(p.divergence),
-         fmt_value(p.divergence.gap), fmt_value(p.divergence.noise), str(p.divergence.aligned))
+        (m.metric, short[p.b], divergence_text(p.divergence), fmt_value(p.divergence.gap),
+         fmt_value(p.divergence.noise), str(p.divergence.aligned))
         for m, p in pairs
     )  # fmt: skip
-    headers = ("metric", "group", "ref", "diverges at", "gap", "noise", "aligned")
-    return Section("Divergence points", note, headers, rows, "lllrrrr")
+    headers = ("metric", "group", "diverges at", "gap", "noise", "aligned")
+    return Section("Divergence points", note, headers, rows, "llrrrr")
 
 
 def paired_section(c: Comparison, short: Short) -> Section | None:
-    """Two single runs: mean paired difference with block-bootstrap CI, Wilcoxon."""
+    """Two single runs: the mean paired difference with its block-bootstrap interval."""
     found = [(m, p, p.paired) for m in c.metrics for p in m.pairs if p.paired is not None]
     if not found:
         return None
     rows = tuple(
         (m.metric, short[p.b], str(x.n), fmt_value(x.mean_diff), interval(x.mean_diff_ci),
-         "-" if x.block is None else str(x.block), fmt_value(x.wilcoxon_stat),
-         fmt_value(x.wilcoxon_p))
+         "-" if x.block is None else str(x.block))
         for m, p, x in found
     )  # fmt: skip
     note = (
         "DESCRIPTIVE ONLY: differences run - reference over aligned steps; points along a "
-        "curve are not independent, so the interval (moving-block bootstrap) and the "
-        "Wilcoxon p describe these two curves, not a population of runs"
+        "curve are not independent and two runs are no sample of seeds, so no p-value is "
+        "shown; the interval (moving-block bootstrap) describes these two curves"
     )
-    headers = ("metric", "run", "n", "mean diff", "95% CI", "block", "Wilcoxon W", "p")
-    return Section("Paired comparison over aligned steps", note, headers, rows, "llrrrrrr")
+    headers = ("metric", "run", "n", "mean diff", "95% CI", "block")
+    return Section("Paired comparison over aligned steps", note, headers, rows, "llrrrr")
 
 
 def progression_sections(c: Comparison, short: Short) -> list[Section]:

@@ -20,6 +20,7 @@ from curvelens.core.comparison.model import (
     MetricComparison,
     PairComparison,
     RunValue,
+    Settled,
 )
 from curvelens.core.reports.format import json_number, json_step
 
@@ -107,9 +108,24 @@ def _metric(m: MetricComparison) -> dict[str, object]:
         "divergences": [_divergence(p.divergence) for p in m.pairs],
         "group_tests": [_group_test(p) for p in m.pairs],
         "comparisons": [_pair(p) for p in m.pairs],
-        "convergence": [asdict(s) for s in m.convergence],
+        "convergence": [_settled(s) for s in m.convergence],
         "notes": list(m.notes),
     }
+
+
+def _settled(s: Settled) -> dict[str, object]:
+    """Convergence of one run: today's fields (``slope`` as an object) and the verdict."""
+    slope = None
+    if s.slope is not None and s.slope_ci is not None and s.slope_window is not None:
+        slope = {
+            "value": s.slope, "low": s.slope_ci[0], "high": s.slope_ci[1],
+            "start_step": s.slope_window[0], "span": s.slope_window[1],
+        }  # fmt: skip
+    return {
+        "run": s.run, "metric": s.metric, "points": s.points, "final": s.final, "band": s.band,
+        "converged_step": json_step(s.settled_step), "slope": slope, "plateau": s.plateau,
+        "converged": s.converged, "verdict": s.verdict,
+    }  # fmt: skip
 
 
 def _divergence(d: DivergencePoint) -> dict[str, object]:

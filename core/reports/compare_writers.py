@@ -30,7 +30,7 @@ from curvelens.core.reports.health_tables import (
     overfitting_section,
 )
 from curvelens.core.reports.names import short_names
-from curvelens.core.reports.sections import TEXT_WIDTH, Section
+from curvelens.core.reports.sections import TEXT_WIDTH, Section, pick, split_columns
 
 
 def report_short_names(c: Comparison) -> dict[str, str]:
@@ -55,7 +55,23 @@ def sections(c: Comparison) -> list[Section]:
         convergence_section(c, short),
         *progression_sections(c, short),
     ]
-    return [s for s in found if s is not None]
+    return [part for s in found if s is not None for part in _fitted(s)]
+
+
+def _fitted(s: Section) -> list[Section]:
+    """A table split into column chunks (the first two columns repeated) to fit the text
+    width; the note goes with the first chunk."""
+    chunks = split_columns(2, s.headers, s.rows) if s.rows else [tuple(range(len(s.headers)))]
+    if len(chunks) == 1:
+        return [s]
+    return [
+        Section(
+            s.title if i == 0 else f"{s.title} (continued)", s.note if i == 0 else "",
+            pick(s.headers, cols), tuple(pick(r, cols) for r in s.rows),
+            "".join(s.align[c] for c in cols),
+        )
+        for i, cols in enumerate(chunks)
+    ]  # fmt: skip
 
 
 def caveats(c: Comparison) -> list[str]:

@@ -168,6 +168,15 @@ def test_health_sections_find_the_demo_quirks(root: Path) -> None:
     assert (spike, "train_loss", "mode1_loss") in pairs
     converged = _metric(payload, "train_loss")["convergence"]
     assert len(converged) == 6 and all(c["slope"] is not None for c in converged)
+    old_keys = {"run", "points", "final", "band", "converged_step", "slope", "plateau"}
+    assert all(set(c) >= old_keys | {"converged", "verdict"} for c in converged)
+    assert all(
+        set(o) >= {"best_step", "best_value", "last_value", "regression", "gap_last",
+                   "gap_change", "train_improvement", "verdict", "eval_slope_ci"}
+        for o in payload["overfitting"]
+    )  # fmt: skip
+    assert all(set(a) >= {"run", "metric", "step", "value", "kind", "score", "reason"}
+               for a in payload["anomalies"])  # fmt: skip
     assert not _metric(payload, "learning_rate")["convergence"]  # a schedule
     text = _compare(str(root)).stdout
     assert "== Anomalies ==" in text and "== Overfitting ==" in text and "== Convergence ==" in text
@@ -268,3 +277,9 @@ def test_the_engine_api_gives_the_numbers_compare_prints(root: Path) -> None:
     assert shown["group_test"]["prob_improvement_ci"] == list(t.prob_improvement_ci)
     assert [g["iqm_ci"] for g in shown["groups"]] == [list(g.iqm_ci) for g in m.groups]
     assert shown["divergence"]["step"] == m.pairs[0].divergence.step
+
+
+def test_real_runs_with_long_names_fit_the_text_width() -> None:
+    text = _compare(str(REAL)).stdout
+    assert text.startswith("curvelens compare\n\n== Headline ==")
+    assert max(len(line) for line in text.splitlines()) <= 120

@@ -285,3 +285,20 @@ def test_small_groups(n_a, n_b):
     else:
         assert pair.test is not None and pair.test.welch_p is not None
         assert pair.test.hedges_g_ci is not None and not pair.test.ci_reliable
+
+
+def test_group_names_and_keys_from_params_are_printable():
+    evil = "\x1b]0;owned\x07rope"
+    runs = [*seed_runs("a", [0, 1], 1.0, params={"model": evil}), *seed_runs("b", [0], 1.0)]
+    for c in (compare(runs), compare(runs, group_by="model")):
+        assert all(text.isprintable() for text in (*c.groups, *c.group_keys.values()))
+
+
+def test_runs_whose_steps_do_not_overlap_are_said_so():
+    early = run("a", {"loss": ([0, 1, 2], [3.0, 2.0, 1.0])})
+    late = run("b", {"loss": ([10, 11, 12], [3.0, 2.0, 1.5])})
+    m = compare([early, late]).metric("loss")
+    assert m.step == 2 and [r.value for r in m.runs] == [1.0, None]
+    assert any("do not all overlap" in n for n in m.notes)
+    last = compare([early, late], at="last").metric("loss")
+    assert [r.value for r in last.runs] == [1.0, 1.5]

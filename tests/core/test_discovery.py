@@ -169,7 +169,7 @@ def test_tensorboard_runs_inside_a_csv_run_are_runs_of_their_own(tmp_path: Path)
     (logs / "monitors" / "0.monitor.csv").write_text("r,l,t\n1,2,3\n")
     found = discover([tmp_path])
     assert [(r.id, r.format) for r in found.runs] == [
-        ("sb3/logs", "csv"),
+        ("sb3/logs", "sb3"),  # monitors/ is part of it
         ("sb3/logs/PPO_1", "tensorboard"),
         ("sb3/logs/PPO_2", "tensorboard"),
     ]

@@ -27,7 +27,8 @@ def test_runs_per_format_in_the_real_tree() -> None:
     assert counts["hf_trainer"] == 3
     assert counts["mlflow"] == 9  # 11 run folders, 2 deleted
     assert counts["wandb"] == 4  # latest-run copies run 5pppfjv9, whose own folder is absent
-    assert counts["tensorboard"] == 10  # 8 + SB3's PPO_6/, PPO_7/ inside a CSV run folder
+    assert counts["tensorboard"] == 9  # 7 + SB3's PPO_6/, PPO_7/ inside an SB3 run folder
+    assert counts["sb3"] == 4  # 3 progress.csv folders (one with an events copy) + monitors/
     assert counts["dvclive"] == 5  # 3 + the k-fold fold_0/, fold_1/ inside a DVCLive folder
     assert counts["sacred"] == 3
 
@@ -40,7 +41,7 @@ def test_nested_folders_are_not_runs_of_their_own() -> None:
     assert not [i for i in formats if "last-checkpoint" in i or "artifacts" in i]
     assert formats["wandb/aorvieto__VerySimpleTransformer/wandb/latest-run"] == "wandb"
     sb3 = "sb3/reddyn12__Sb3Test/logs"
-    assert formats[sb3] == "tensorboard"  # its own events file; progress.csv beside it
+    assert formats[sb3] == "sb3"  # progress.csv, not the events copy beside it
     assert formats[f"{sb3}/PPO_6"] == formats[f"{sb3}/PPO_7"] == "tensorboard"
     kfold = "dvclive/Emily-RoseSteyn__measuring-quality-of-life-gauteng/dvclive"
     assert formats[f"{kfold}/fold_0"] == formats[f"{kfold}/fold_1"] == "dvclive"

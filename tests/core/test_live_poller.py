@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -287,3 +288,26 @@ def test_wandb_history_is_tailed_and_the_exit_record_finishes_the_run(tmp_path: 
     log.write_bytes(wandb_writer.frame([*records, wandb_writer.exit_record(0)]))
     done = apply_poll(runs, poller.poll())[run_id]
     assert done.status == "finished" and done.points.height == 8
+
+
+def test_mlflow_sqlite_runs_follow_their_store(tmp_path: Path) -> None:
+    """A run inside a store file (``lab/mlflow.db/<run_uuid>``) is watched through the store
+    and re-read whole when it changes; it is not gone."""
+    from tests.core.test_mlflow_sqlite import _unpack
+
+    lab = _unpack(tmp_path)
+    poller = Poller([lab])
+    runs = _loaded(lab, poller)
+    run = next(r for r in runs.values() if r.ref.format == "mlflow-sqlite" and r.points.height)
+    store, run_uuid = run.ref.path.parent, run.ref.path.name
+    metric, step = run.points.row(0)[0], run.points.get_column("step").max() + 1
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)"
+            " VALUES (?, 0.5, 1700000000000, ?, ?, 0)",
+            (metric, run_uuid, int(step)),
+        )
+    result = poller.poll()
+    assert result.gone == ()
+    changed = apply_poll(runs, result)
+    assert step in changed[run.ref.id].points.filter(pl.col("metric") == metric)["step"]

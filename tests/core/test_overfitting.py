@@ -124,3 +124,11 @@ def test_false_positive_rate_on_a_flat_noisy_eval_curve():
         result = overfitting(np.arange(1, 3001.0), np.resize(train, 3000), eval_steps, evals)
         flagged += result.verdict in ("overfitting", "eval_worsening")
     assert flagged / 400 <= 0.05
+
+
+def test_descriptive_gaps_since_the_best_eval_point():
+    evals = np.array([2.6, 2.5, 2.4, 2.3, 2.2, 2.3, 2.4, 2.5, 2.6, 2.7])
+    gaps = overfitting(TRAIN_STEPS, TRAIN, EVAL_STEPS, evals).gaps
+    assert gaps.regression == pytest.approx(0.5)  # 2.7 against the best 2.2
+    assert gaps.train_improvement == pytest.approx(0.5, abs=0.02)  # smoothed train 2.5 -> 2.0
+    assert gaps.gap_last == pytest.approx(2.7 - 2.0, abs=0.02)

@@ -78,23 +78,6 @@ def test_created_at_strings_become_wall_time(lightning: Path) -> None:
     assert "created_at" not in set(result.points.get_column("metric"))
 
 
-def test_sb3_progress_uses_total_timesteps(real: Path) -> None:
-    log = real / "sb3" / "reddyn12__Sb3Test" / "logs" / "progress.csv"
-    result = READER.read(log.parent)
-    steps = [float(s) for s in _column(log, "time/total_timesteps")]
-    variance = _series(result.points, "train/explained_variance")
-    raw = dict(zip(steps, _column(log, "train/explained_variance"), strict=True))
-    assert variance.keys() == {s for s, v in raw.items() if v}
-    assert sum(math.isnan(v) for v in variance.values()) == sum(v == "nan" for v in raw.values())
-    assert "time/total_timesteps" not in set(result.points.get_column("metric"))
-
-
-def test_empty_progress_file_gives_zero_points_and_an_issue(real: Path) -> None:
-    result = READER.read(real / "sb3" / "BoogaQ__PPO-exploration" / "logs")
-    assert result.points.height == 0
-    assert "empty" in result.issues[0].message
-
-
 def test_tsv_file_given_directly(tmp_path: Path) -> None:
     log = tmp_path / "loss.tsv"
     log.write_text("step\tloss\tphase\n0\t1.5\twarmup\n10\t\twarmup\n20\t0.5\twarmup\n")

@@ -78,14 +78,15 @@ def test_detection_is_by_name_and_skips_profile_placeholders(tmp_path: Path) -> 
     assert READER.accepts_file(tmp_path / "events.out.tfevents.5.host")
 
 
-def test_hparams_yaml_params_and_unsafe_tags_are_refused(tmp_path: Path) -> None:
+def test_hparams_yaml_params_and_python_tags_read_as_plain_data(tmp_path: Path) -> None:
     _write(tmp_path / "events.out.tfevents.1.h", (0, 1.0))
     (tmp_path / "hparams.yaml").write_text("lr: 0.001\nmodel:\n  depth: 4\n")
     assert READER.read(tmp_path).params == {"lr": 0.001, "model.depth": 4}
-    (tmp_path / "hparams.yaml").write_text("loss: !!python/name:os.system ''\n")
+    (tmp_path / "hparams.yaml").write_text("loss: !!python/name:os.system ''\nlr: 0.1\n")
     out = READER.read(tmp_path)
-    assert out.params == {}
+    assert out.params == {"loss": "os.system", "lr": 0.1}  # the name, never the function
     assert [issue.path.name for issue in out.issues] == ["hparams.yaml"]
+    assert "python/name:os.system" in out.issues[0].message
     assert out.points.height == 1
 
 

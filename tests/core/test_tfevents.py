@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from curvelens.core.readers.tfevents import decode_events, masked_crc32c, read_event_file
+from curvelens.core.readers.tfevents import decode_events, read_event_file
+from curvelens.core.readers.tfrecord import masked_crc32c
 from tests.core.tfevents_writer import event, record, simple_value, tensor_value
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 
-from curvelens.core.readers.tfevents import masked_crc32c
+from curvelens.core.readers.tfrecord import masked_crc32c
 
 
 def varint(value: int) -> bytes:
