@@ -27,19 +27,23 @@ tmux:
 	  echo "installing tmux (Debian package) for the end-to-end test"; \
 	  apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
 
-lint: $(STAMP)
+lint: $(STAMP) pkgtree
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	PYTHONPATH=.mypy_src $(BIN)/lint-imports
 
-# mypy cannot follow the editable install's import hook, so give it a tree that looks
-# like the installed package (links only, ignored by git).
-typecheck: $(STAMP)
+# mypy and lint-imports cannot follow the editable install's import hook, so give them a
+# tree that looks like the installed package (links only, ignored by git).
+.PHONY: pkgtree
+pkgtree:
 	rm -rf .mypy_src && mkdir -p .mypy_src/curvelens
 	ln -s ../../core .mypy_src/curvelens/core
 	ln -s ../../tui .mypy_src/curvelens/tui
 	ln -s ../../launcher/__init__.py .mypy_src/curvelens/__init__.py
 	ln -s ../../launcher/__main__.py .mypy_src/curvelens/__main__.py
 	ln -s ../../launcher/cli.py .mypy_src/curvelens/cli.py
+
+typecheck: $(STAMP) pkgtree
 	MYPYPATH=.mypy_src $(BIN)/mypy -p curvelens
 
 pytest: $(STAMP)

@@ -101,10 +101,13 @@ def iter_load(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:
     if not rest:
         return
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(rest)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(load_run, refs[index]): index for index in rest}
         for future in as_completed(futures):
             yield [(futures[future], future.result())]
+    finally:  # a consumer that stops early (the app quitting) must not wait for the rest
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _load_batched(refs: Sequence[RunRef]) -> Iterator[list[tuple[int, RunData]]]:

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.worker import Worker, WorkerState
 
+from curvelens.core.printable import printable
 from curvelens.tui.commands import CurvelensCommands
 from curvelens.tui.keys import APP_BINDINGS, binding_ids
 from curvelens.tui.screens.help import HelpScreen
@@ -57,7 +58,7 @@ class CurvelensApp(App[None]):
 
     def action_warnings(self) -> None:
         """List every warning."""
-        self.push_screen(WarningsScreen(list(self.main.issues)))
+        self.push_screen(WarningsScreen(list(self.main.catalog.issues)))
 
     async def action_quit(self) -> None:
         """Remember the view of these roots, then quit."""
@@ -66,7 +67,7 @@ class CurvelensApp(App[None]):
 
     def save_view(self) -> None:
         """Write the main screen's view state to the state directory."""
-        error = save_state(self.paths, self.main.view_state())
+        error = save_state(self.paths, self.main.view)
         if error:
             self.log.warning(error)
 
@@ -76,7 +77,8 @@ class CurvelensApp(App[None]):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             name = event.worker.description or event.worker.name
-            self.notify(f"{name} failed: {type(error).__name__}: {error}", severity="error")
+            text = printable(f"{name} failed: {type(error).__name__}: {error}")
+            self.notify(text, severity="error", markup=False)
 
 
 def make_app(

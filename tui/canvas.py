@@ -81,6 +81,8 @@ class Canvas:
     color: np.ndarray = field(init=False)
     faint: np.ndarray = field(init=False)
     colors: list[RGB] = field(default_factory=list)
+    masks: list[np.ndarray] = field(default_factory=list)
+    """Cells each line passes through, in drawing order (markers are placed from them)."""
 
     def __post_init__(self) -> None:
         self.bits = np.zeros((self.height, self.width), dtype=np.uint8)
@@ -104,6 +106,7 @@ class Canvas:
         self.bits[hit] |= bits[hit]
         self.color[hit] = len(self.colors)
         self.colors.append(color)
+        self.masks.append(bits > 0)
 
     def column_of(self, x: float) -> int | None:
         """The cell column of data x, or None outside the canvas."""

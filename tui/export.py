@@ -1,10 +1,10 @@
-"""Export of the current view's summary (stats of the visible range, comparison rows, seed
-groups) to a Markdown file named after the metric and the time, never over an existing file
-and never inside a run folder; tables are written by the core report formatters."""
+"""Export of the current view to Markdown: the stats of the visible range, then the comparison
+engine's own Markdown report of the compared runs (the numbers ``curvelens compare`` writes).
+The file is named after the metric and the time, never replaces a file, and never lands in a
+run folder or a root being read (:mod:`curvelens.core.outputs`): those go to the fallback."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,16 +12,20 @@ from pathlib import Path
 
 import polars as pl
 
-from curvelens.core.outputs import protected_by, protected_folders
-from curvelens.core.reports.format import fmt_step, fmt_value, markdown_table
-from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
-from curvelens.tui.widgets.compare_table import (
-    GROUP_HEADERS,
-    RUN_HEADERS,
-    group_rows,
-    pair_line,
-    run_rows,
+from curvelens.core.comparison import Comparison
+from curvelens.core.outputs import (
+    OutputError,
+    check_output,
+    protected_by,
+    protected_folders,
+    safe_name,
+    write_text,
 )
+from curvelens.core.printable import printable
+from curvelens.core.reports.format import fmt_step, fmt_value, markdown_table
+from curvelens.tui.catalog import Catalog
+from curvelens.tui.panes import Looks
+from curvelens.tui.state import View
 
 STATS = (
     ("count", "n"), ("first", "first"), ("last", "last"), ("min", "min"),
@@ -55,65 +59,83 @@ def _stats_table(view: ExportView) -> str:
     cells = []
     for run_id, name in view.labels.items():
         row = rows.get(run_id)
-        if row is None:
-            continue
-        cells.append(
-            [name] + [(fmt_step if k in _STEPS else fmt_value)(row.get(k)) for k, _ in STATS]
-        )
+        if row is not None:
+            values = [(fmt_step if k in _STEPS else fmt_value)(row.get(k)) for k, _ in STATS]
+            cells.append([name, *values])
     headers = ["run", *(h for _, h in STATS)]
     return markdown_table(headers, cells, "l" + "r" * len(STATS))
 
 
 def markdown(view: ExportView, now: float) -> str:
-    """The Markdown summary of ``view``."""
+    """The Markdown export of ``view``."""
+    from curvelens.core.reports.compare_writers import compare_markdown
+
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
     base = view.labels.get(view.baseline or "", "none")
     lines = [
-        f"# curvelens summary: {view.metric}",
+        f"# curvelens summary: {printable(view.metric)}",
         "",
         f"- exported: {stamp}",
         f"- runs: {', '.join(view.labels.values())}",
         f"- baseline: {base}",
-        f"- x axis: {view.x_axis}; visible range: {view.x_range}",
+        f"- x axis: {printable(view.x_axis)}; visible range: {view.x_range}",
         f"- smoothing: {view.smoothing}",
         "",
         "## Statistics of the visible range",
         "",
         _stats_table(view),
     ]
-    c = view.comparison
-    if c is not None and c.runs:
-        reference = view.labels.get(c.reference or "", c.reference or "")
-        lines += ["", f"## Against {reference}", "", f"{DIVERGENCE_RULE}.", ""]
-        lines.append(markdown_table(RUN_HEADERS, run_rows(c, view.labels), "l" + "r" * 7))
-    if c is not None and c.groups:
-        lines += ["", "## Seed groups (final values)", ""]
-        lines.append(markdown_table(GROUP_HEADERS, group_rows(c), "lrrr"))
-        if line := pair_line(c):
-            lines += ["", line]
+    if view.comparison is not None:
+        lines += ["", "## Comparison", "", compare_markdown(view.comparison).strip()]
     return "\n".join(lines) + "\n"
 
 
 def export_dir(configured: str, protected: Sequence[Path], fallback: Path) -> Path:
     """Where exports go: the configured directory or the current one, unless that is inside
-    a run folder or a root being read (:mod:`curvelens.core.outputs`), then ``fallback``."""
+    a run folder or a root being read, then ``fallback``."""
     target = Path(configured).expanduser() if configured else Path.cwd()
     folders = protected_folders(protected, [])
     return fallback if protected_by(target / "export.md", folders) else target
 
 
-def write_export(text: str, directory: Path, metric: str, now: float) -> Path:
-    """Write ``text`` to ``curvelens-<metric>-<time>.md`` in ``directory`` (created if needed),
-    adding ``-2``, ``-3``... instead of replacing an existing file; returns the path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", metric).strip("._") or "metric"
-    stem = f"curvelens-{slug}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}"
+def write_export(
+    text: str, directory: Path, metric: str, now: float, protected: Sequence[Path] = ()
+) -> Path:
+    """Write ``text`` to ``curvelens-<metric>-<time>.md`` in ``directory``, adding ``-2``,
+    ``-3``... instead of replacing a file; every path is checked by core's output rules."""
+    folders = protected_folders(protected, [])
+    stem = f"curvelens-{safe_name(metric)}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}"
     for attempt in range(1, 1000):
         path = directory / (stem + (f"-{attempt}" if attempt > 1 else "") + ".md")
+        if path.exists() or path.is_symlink():
+            continue
+        check_output(path, folders, force=False)
         try:
-            with path.open("x", encoding="utf-8") as handle:
-                handle.write(text)
+            write_text(path, text, force=False)
         except FileExistsError:
             continue
         return path
     raise FileExistsError(f"too many exports named {stem} in {directory}")
+
+
+def export_now(
+    catalog: Catalog, view: View, look: Looks, summary: pl.DataFrame,
+    comparison: Comparison | None, config: object, now: float, roots: Sequence[str] = (),
+) -> tuple[str, bool]:  # fmt: skip
+    """Write the view's export; returns (message for the user, success)."""
+    from curvelens.tui.settings import state_dir
+
+    if not view.metric:
+        return "nothing to export: no metric shown", False
+    span = f"{fmt_step(view.x_range[0])} .. {fmt_step(view.x_range[1])}" if view.x_range else "full"
+    smoothing = f"{view.smoothing} weight {view.weight:.2f}" if view.smoothing != "off" else "off"
+    data = ExportView(view.metric, look.labels, view.baseline, view.x_axis, span, smoothing,
+                      summary, comparison)  # fmt: skip
+    configured = str(getattr(config, "export_dir", "") or "")
+    never = [*catalog.run_paths, *(Path(r) for r in roots)]
+    directory = export_dir(configured, never, state_dir() / "exports")
+    try:
+        path = write_export(markdown(data, now), directory, view.metric, now, never)
+    except (OSError, OutputError) as exc:
+        return f"export failed: {exc}", False
+    return f"exported to {path}", True

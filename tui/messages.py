@@ -1,19 +1,27 @@
-"""App-wide messages posted by the loading workers; they carry core objects to the UI thread."""
+"""Messages the thread workers post; they carry core objects to the UI thread and stop at the
+node that started the worker (nothing above it needs them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 from textual.message import Message
 
 from curvelens.core.schema import Issue, RunData, RunRef
+from curvelens.tui.anomalies import Found
 from curvelens.tui.series import Series
+
+if TYPE_CHECKING:
+    from curvelens.tui.comparer import Compared
 
 
 @dataclass
 class RunsDiscovered(Message):
     """Discovery finished: the runs about to be loaded and the problems found on the way."""
+
+    bubble = False
 
     runs: tuple[RunRef, ...]
     issues: tuple[Issue, ...]
@@ -23,12 +31,16 @@ class RunsDiscovered(Message):
 class RunsLoaded(Message):
     """A batch of runs finished loading, with each run's points split per metric."""
 
+    bubble = False
+
     runs: list[tuple[RunData, dict[str, Series]]]
 
 
 @dataclass
 class LoadProgress(Message):
     """``done`` of ``total`` runs are loaded; newer progress replaces older, unprocessed ones."""
+
+    bubble = False
 
     done: int
     total: int
@@ -42,5 +54,26 @@ class LoadProgress(Message):
 class StatsReady(Message):
     """The summary of the view ``key`` was computed off the UI thread."""
 
+    bubble = False
+
     key: tuple[object, ...]
     summary: pl.DataFrame
+
+
+@dataclass
+class AnalysisReady(Message):
+    """The comparison of the view ``key`` (None when it failed)."""
+
+    bubble = False
+
+    key: tuple[object, ...]
+    result: Compared | None
+
+
+@dataclass
+class AnomaliesReady(Message):
+    """The anomalies of the plotted runs; the list opens."""
+
+    bubble = False
+
+    found: list[Found]

@@ -4,14 +4,27 @@ NaN/inf steps of the visible points."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
-from curvelens.tui.analysis import Comparison
 from curvelens.tui.plotdata import Trace, Visible
 
 RGB = tuple[int, int, int]
 MAX_NAN_STEPS = 8
 """NaN/inf stretches reported per run (the anomalies list has them all)."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """One group's mean curve and mean ± std edges, thinned for the plot."""
+
+    group: str
+    x: list[float]
+    mean: list[float]
+    low: list[float]
+    high: list[float]
 
 
 def faint(color: RGB, background: RGB, amount: float = 0.5) -> RGB:
@@ -21,7 +34,7 @@ def faint(color: RGB, background: RGB, amount: float = 0.5) -> RGB:
 
 
 def band_traces(
-    c: Comparison,
+    bands: Sequence[Band],
     traces: list[Trace],
     run_colors: dict[str, RGB],
     group_colors: dict[str, RGB],
@@ -33,7 +46,7 @@ def band_traces(
     colors = {t.run_id: faint(run_colors.get(t.run_id, (200, 200, 200)), background, 0.7)
               for t in traces}  # fmt: skip
     labels: dict[str, str] = {}
-    for band in c.bands:
+    for band in bands:
         color = group_colors.get(band.group, (200, 200, 200))
         key = f"group:{band.group}"
         for edge, ys in (("low", band.low), ("high", band.high)):

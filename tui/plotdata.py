@@ -3,37 +3,17 @@ selected run's series (axis, smoothing, zoom), downsampled traces, y limits, cur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.tui.series import Series, SeriesStore
-from curvelens.tui.settings import X_AXES
+from curvelens.tui.state import View
 
-__all__ = ["X_AXES", "Trace", "ViewOptions", "Visible"]
 OUTLIER_PERCENTILES = (2.0, 98.0)
 """Percentile span kept on the y axis when outliers are ignored (like TensorBoard)."""
-
-
-@dataclass(frozen=True)
-class ViewOptions:
-    """Every option that changes what the plot and the stats show."""
-
-    metric: str | None = None
-    smoothing: bool = False
-    weight: float = 0.6
-    """EMA weight in [0, 0.999]."""
-    log_y: bool = False
-    x_axis: str = "step"
-    """One of :data:`X_AXES`."""
-    ignore_outliers: bool = False
-    x_range: tuple[float, float] | None = None
-    """Zoomed x range in axis units; None shows everything."""
-
-    def with_(self, **changes: object) -> ViewOptions:
-        """A copy with ``changes`` applied."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -59,24 +39,35 @@ class Trace:
     """(x, y) of the raw curve drawn faintly behind a smoothed one."""
 
 
-def axis_values(series: Series, x_axis: str) -> np.ndarray:
-    """x values of ``series`` on ``x_axis`` (time axes in seconds)."""
+def axis_values(series: Series, x_axis: str, axis: Series | None = None) -> np.ndarray:
+    """x values of ``series`` on ``x_axis`` (time axes in seconds); for a metric used as x,
+    ``axis`` is that metric's series and each point takes its last value at or before the
+    point's step (NaN before the first)."""
     if x_axis == "step":
         return series.step
     if x_axis == "wall":
         return series.wall
-    finite = series.wall[np.isfinite(series.wall)]
-    start = finite.min() if finite.size else np.nan
-    return series.wall - start
+    if x_axis == "relative":
+        finite = series.wall[np.isfinite(series.wall)]
+        start = finite.min() if finite.size else np.nan
+        return series.wall - start
+    if axis is None or not axis.step.size:
+        return np.full(series.step.size, np.nan)
+    index = np.searchsorted(axis.step, series.step, side="right") - 1
+    out = axis.value[np.clip(index, 0, None)].astype(np.float64)
+    out[index < 0] = np.nan
+    return out
 
 
-def visible(store: SeriesStore, run_id: str, opts: ViewOptions) -> Visible | None:
+def visible(store: SeriesStore, run_id: str, opts: View) -> Visible | None:
     """The part of ``run_id``'s current metric to show, or None when there is nothing."""
     series = store.get(run_id, opts.metric) if opts.metric else None
     if series is None or not series.step.size:
         return None
-    x = axis_values(series, opts.x_axis)
-    y = store.smoothed(run_id, opts.metric or "", opts.weight) if opts.smoothing else series.value
+    x = axis_values(series, opts.x_axis, store.get(run_id, opts.x_axis))
+    y = series.value
+    if opts.smoothing != "off":
+        y = store.smoothed(run_id, opts.metric or "", opts.weight, opts.smoothing)
     keep = np.isfinite(x)
     if opts.x_range is not None:
         lo, hi = opts.x_range
@@ -93,10 +84,25 @@ def visible(store: SeriesStore, run_id: str, opts: ViewOptions) -> Visible | Non
     return Visible(run_id, x, y, raw, step)
 
 
-def compute(store: SeriesStore, run_ids: list[str], opts: ViewOptions) -> list[Visible]:
-    """:func:`visible` for each run that has something to show, in ``run_ids`` order."""
-    out = [visible(store, run_id, opts) for run_id in run_ids]
-    return [v for v in out if v is not None]
+def compute(store: SeriesStore, run_ids: list[str], opts: View) -> list[Visible]:
+    """:func:`visible` for each run that has something to show, in ``run_ids`` order
+    (memoised: plot, readout, stats and compare all ask for the same view)."""
+    weight = opts.weight if opts.smoothing != "off" else None
+    key = (
+        "visible",
+        tuple(run_ids),
+        opts.metric,
+        opts.x_axis,
+        opts.x_range,
+        opts.smoothing,
+        weight,
+    )
+
+    def build() -> list[Visible]:
+        out = [visible(store, run_id, opts) for run_id in run_ids]
+        return [v for v in out if v is not None]
+
+    return store.memo(key, build)
 
 
 def _plottable(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -108,25 +114,13 @@ def _plottable(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, n
 
 
 def _down(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[list[float], list[float]]:
-    """Two points per x bucket (its lowest and highest y, in the order the curve meets them
-    as far as the bucket's first value tells), for sorted x and finite y: the braille canvas
-    then paints every column's full span, spikes included, from ~2 points per column."""
-    if x.size <= 2 * buckets:
-        return x.tolist(), y.tolist()
-    edges = np.linspace(x[0], x[-1], buckets + 1)[:-1]
-    starts = np.unique(np.searchsorted(x, edges, side="left"))
-    ends = np.append(starts[1:], x.size) - 1
-    low, high = np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts)
-    low_first = y[starts] - low <= high - y[starts]
-    first = np.where(low_first, low, high)
-    second = np.where(low_first, high, low)
-    xs = np.column_stack((x[starts], x[ends])).ravel()
-    ys = np.column_stack((first, second)).ravel()
+    """The curve reduced to ``buckets`` columns by core's one downsampler (spikes kept)."""
+    xs, ys = minmax_downsample(x, y, buckets)
     return xs.tolist(), ys.tolist()
 
 
 def traces(
-    views: list[Visible], opts: ViewOptions, width: int, store: SeriesStore | None = None
+    views: list[Visible], opts: View, width: int, store: SeriesStore | None = None
 ) -> list[Trace]:
     """Downsampled curves for ``views`` (``width`` cells: one bucket, so two points, per cell);
     with ``store``, results are memoised per (run, options, width)."""
@@ -134,7 +128,7 @@ def traces(
     out = []
     for view in views:
         base = (view.run_id, opts.metric, opts.x_axis, opts.x_range, opts.log_y, buckets)
-        smooth_key = (*base, opts.smoothing, opts.weight if opts.smoothing else None)
+        smooth_key = (*base, opts.smoothing, opts.weight if opts.smoothing != "off" else None)
 
         def main(view: Visible = view) -> tuple[list[float], list[float]]:
             return _down(*_plottable(view.x, view.y, opts.log_y), buckets)
@@ -144,23 +138,36 @@ def traces(
 
         memo = store.memo if store is not None else (lambda _key, fn: fn())
         x, y = memo(("trace", *smooth_key), main)
-        faint = memo(("raw", *base), raw) if opts.smoothing else None
+        faint = memo(("raw", *base), raw) if opts.smoothing != "off" else None
         out.append(Trace(view.run_id, x, y, faint))
     return out
 
 
-def y_limits(views: list[Visible], opts: ViewOptions) -> tuple[float, float] | None:
-    """The y range to show when outliers are ignored (a percentile span plus a margin)."""
+def y_limits(
+    views: list[Visible], opts: View, store: SeriesStore | None = None
+) -> tuple[float, float] | None:
+    """The y range to show when outliers are ignored (a percentile span plus a margin);
+    memoised in ``store`` when given."""
     if not opts.ignore_outliers:
         return None
+    if store is None:
+        return _y_limits(views, opts.log_y)
+    weight = opts.weight if opts.smoothing != "off" else None
+    key = ("ylim", tuple(v.run_id for v in views), opts.metric, opts.x_axis, opts.x_range,
+           opts.smoothing, weight, opts.log_y)  # fmt: skip
+    return store.memo(key, lambda: _y_limits(views, opts.log_y))
+
+
+def _y_limits(views: list[Visible], log_y: bool) -> tuple[float, float] | None:
+    """The 2nd-98th percentile span of the visible values, with a margin."""
     ys = [v.y[np.isfinite(v.y)] for v in views]
-    if opts.log_y:
+    if log_y:
         ys = [y[y > 0] for y in ys]
     values = np.concatenate(ys) if ys else np.empty(0)
     if values.size < 2:
         return None
     lo, hi = np.percentile(values, OUTLIER_PERCENTILES)
-    if opts.log_y:
+    if log_y:
         return float(lo) / 1.1, float(hi) * 1.1
     margin = 0.05 * (hi - lo) or abs(hi) * 0.05 or 1.0
     return float(lo - margin), float(hi + margin)

@@ -76,7 +76,7 @@ class SeriesStore:
 
     def __init__(self) -> None:
         self._runs: dict[str, dict[str, Series]] = {}
-        self._smoothed: OrderedDict[tuple[str, str, float], np.ndarray] = OrderedDict()
+        self._smoothed: OrderedDict[tuple[str, str, float, str], np.ndarray] = OrderedDict()
         self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
         self.generation = 0
         """Bumped whenever a run is added: results computed before belong to older data."""
@@ -121,18 +121,28 @@ class SeriesStore:
             names.update(self._runs.get(run_id, {}))
         return sorted(names)
 
-    def smoothed(self, run_id: str, metric: str, weight: float) -> np.ndarray:
-        """Debiased EMA of the FULL series (before any range cut or downsampling), cached."""
-        key = (run_id, metric, round(weight, 3))
+    def smoothed(self, run_id: str, metric: str, weight: float, kind: str = "ema") -> np.ndarray:
+        """Smoothed FULL series (before any range cut or downsampling), cached: ``ema`` is
+        TensorBoard's debiased EMA, ``time-ema`` the one whose decay follows step gaps."""
+        key = (run_id, metric, round(weight, 3), kind)
         cached = self._smoothed.get(key)
         if cached is not None:
             self._smoothed.move_to_end(key)
             return cached
-        from curvelens.core.analysis.smoothing import ema
+        from curvelens.core.analysis.smoothing import ema, time_weighted_ema
 
         series = self.get(run_id, metric)
-        values = ema(series.value, key[2]) if series is not None else np.empty(0)
+        if series is None:
+            values = np.empty(0)
+        elif kind == "time-ema":
+            values = time_weighted_ema(series.value, series.step, key[2])
+        else:
+            values = ema(series.value, key[2])
         self._smoothed[key] = values
         if len(self._smoothed) > SMOOTH_CACHE_SIZE:
             self._smoothed.popitem(last=False)
         return values
+
+    def run_metrics(self, run_id: str) -> set[str]:
+        """The metrics ``run_id`` logged."""
+        return set(self._runs.get(run_id, {}))

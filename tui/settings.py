@@ -8,15 +8,16 @@ import json
 import os
 import sys
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from curvelens.tui.state import TIME_AXES, View, from_saved, to_saved
 
 CONFIG_ENV = "CURVELENS_CONFIG"
 """Env var naming the config file (default: ``<user config dir>/config.toml``)."""
 STATE_ENV = "CURVELENS_STATE_DIR"
 """Env var naming the state directory (default: platformdirs ``user_state_dir``)."""
-X_AXES = ("step", "wall", "relative")
 
 
 class ConfigError(ValueError):
@@ -54,8 +55,8 @@ def _check(name: str, value: Any, themes: Collection[str]) -> None:
     """Raise ConfigError when ``value`` is not valid for field ``name``."""
     if name == "theme" and (not isinstance(value, str) or (themes and value not in themes)):
         raise ConfigError(f"theme {value!r} is unknown; one of: {', '.join(sorted(themes))}")
-    if name == "x_axis" and value not in X_AXES:
-        raise ConfigError(f"x_axis must be one of {', '.join(X_AXES)}, not {value!r}")
+    if name == "x_axis" and value not in TIME_AXES:
+        raise ConfigError(f"x_axis must be one of {', '.join(TIME_AXES)}, not {value!r}")
     if name == "export_dir" and not isinstance(value, str):
         raise ConfigError(f"export_dir must be a path string, not {value!r}")
     if name == "smoothing" and not isinstance(value, bool):
@@ -107,23 +108,6 @@ def load_config(binding_ids: Collection[str], themes: Collection[str] = ()) -> C
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-@dataclass
-class ViewState:
-    """What the app remembers per root between sessions."""
-
-    filter: str = ""
-    metric: str | None = None
-    smoothing: bool = False
-    weight: float = 0.6
-    x_axis: str = "step"
-    log_y: bool = False
-    ignore_outliers: bool = False
-    selected: list[str] = field(default_factory=list)
-    baseline: str | None = None
-    sort: str = "name"
-    sort_reverse: bool = False
-
-
 def state_dir() -> Path:
     """The directory view states are kept in."""
     if env := os.environ.get(STATE_ENV):
@@ -140,29 +124,29 @@ def state_path(paths: Sequence[str]) -> Path:
     return state_dir() / f"view-{digest}.json"
 
 
-def load_state(paths: Sequence[str], config: Config) -> ViewState:
+def default_view(config: Config) -> View:
+    """The view of a root seen for the first time, from the config's defaults."""
+    smoothing = "ema" if config.smoothing else "off"
+    return View(smoothing=smoothing, weight=config.smoothing_weight, x_axis=config.x_axis)
+
+
+def load_state(paths: Sequence[str], config: Config) -> View:
     """The remembered view of ``paths``, or the config's defaults when none (or unreadable)."""
-    default = ViewState(
-        smoothing=config.smoothing, weight=config.smoothing_weight, x_axis=config.x_axis
-    )
+    default = default_view(config)
     try:
         data = json.loads(state_path(paths).read_text(encoding="utf-8"))
-        known = {f.name for f in fields(ViewState)}
-        state = ViewState(**{k: v for k, v in data.items() if k in known})
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError):
         return default
-    if state.x_axis not in X_AXES or not isinstance(state.selected, list):
-        return default
-    return state
+    return from_saved(data, default) if isinstance(data, dict) else default
 
 
-def save_state(paths: Sequence[str], state: ViewState) -> str | None:
-    """Write the view state; returns an error message instead of raising."""
+def save_state(paths: Sequence[str], view: View) -> str | None:
+    """Write the remembered part of ``view``; returns an error message instead of raising."""
     path = state_path(paths)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
+        tmp.write_text(json.dumps(to_saved(view), indent=1), encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
         return f"could not save view state to {path}: {exc}"

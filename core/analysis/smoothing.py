@@ -122,3 +122,53 @@ def gaussian(values: ArrayLike, sigma: float) -> Array:
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
     return _normalised(y, kernel)
+
+
+def time_weighted_ema(values: ArrayLike, x: ArrayLike, weight: float) -> Array:
+    """Debiased EMA whose decay follows the gaps in ``x`` (steps or seconds), not the count.
+
+    Over a gap ``dt`` the previous average keeps ``weight ** (dt / g)``, where ``g`` is the
+    median gap between finite points, so evenly spaced points give exactly :func:`ema` and a
+    long gap (a resumed job, sparse eval points) forgets more than a short one. Debiasing
+    divides by the same recursion applied to ones. Non-finite values (and points whose x is
+    not finite) pass through unchanged and take no part; ``weight`` is clipped to [0, 1).
+    """
+    y = np.asarray(values, dtype=np.float64)
+    xs = np.asarray(x, dtype=np.float64)
+    w = min(max(weight, 0.0), 1.0 - 1e-12) if math.isfinite(weight) else 0.0
+    out = y.copy()
+    ok = np.isfinite(y) & np.isfinite(xs)
+    if w == 0.0 or ok.sum() < 2:
+        return out
+    gaps = np.diff(xs[ok])
+    positive = gaps[gaps > 0]
+    unit = float(np.median(positive)) if positive.size else 1.0
+    decay = np.concatenate(([w], w ** (np.maximum(gaps, 0.0) / unit)))
+    out[ok] = _varying_iir(y[ok], decay)
+    return out
+
+
+def _varying_iir(x: Array, decay: Array) -> Array:
+    """s[n] = d[n] s[n-1] + (1 - d[n]) x[n], divided by the same recursion on ones.
+
+    Vectorised by blocks: inside a block s is exp(L) times a cumulative sum scaled by
+    exp(-L), L the block's cumulative log decay, kept below 2 * _MAX_LOG_SCALE so nothing
+    overflows; one step forgets at most exp(-_MAX_LOG_SCALE) (already nothing).
+    """
+    with np.errstate(divide="ignore"):  # a decay that underflowed to 0 forgets everything
+        log_decay = np.maximum(np.log(decay), -_MAX_LOG_SCALE)
+    total = np.cumsum(log_decay)
+    bounds = np.flatnonzero(np.diff(np.floor(-total / _MAX_LOG_SCALE))) + 1
+    num, den = (1.0 - decay) * x, 1.0 - decay
+    smoothed, weights = np.empty_like(x), np.empty_like(x)
+    carry_s = carry_w = 0.0
+    start_total = 0.0
+    for lo, hi in zip(
+        np.concatenate(([0], bounds)), np.concatenate((bounds, [x.size])), strict=True
+    ):
+        local = total[lo:hi] - start_total
+        grow, shrink = np.exp(local), np.exp(-local)
+        smoothed[lo:hi] = grow * (carry_s + np.cumsum(num[lo:hi] * shrink))
+        weights[lo:hi] = grow * (carry_w + np.cumsum(den[lo:hi] * shrink))
+        carry_s, carry_w, start_total = smoothed[hi - 1], weights[hi - 1], total[hi - 1]
+    return smoothed / weights

@@ -108,3 +108,41 @@ def test_gaussian_keeps_constants_at_the_ends_and_around_gaps():
     out = gaussian([2.0, 2.0, np.nan, 2.0, 2.0], 1.0)
     assert np.allclose(out[[0, 1, 3, 4]], 2.0)
     assert np.isnan(out[2])
+
+
+def test_time_weighted_ema_equals_ema_on_even_steps() -> None:
+    from curvelens.core.analysis.smoothing import ema, time_weighted_ema
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=200)
+    steps = np.arange(200) * 10.0
+    np.testing.assert_allclose(time_weighted_ema(values, steps, 0.8), ema(values, 0.8))
+
+
+def test_time_weighted_ema_forgets_more_over_a_long_gap() -> None:
+    from curvelens.core.analysis.smoothing import time_weighted_ema
+
+    steps = np.array([0.0, 1, 2, 3, 100])
+    values = np.array([0.0, 0, 0, 0, 1])
+    out = time_weighted_ema(values, steps, 0.9)
+    assert out[-1] > 0.99  # 97 median gaps: almost nothing of the old average is left
+    nan = time_weighted_ema(np.array([1.0, np.nan, 3.0]), np.array([0.0, 1, 2]), 0.5)
+    assert np.isnan(nan[1]) and nan[0] == 1.0
+
+
+def test_time_weighted_ema_matches_the_recursion_on_uneven_steps() -> None:
+    from curvelens.core.analysis.smoothing import time_weighted_ema
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=3000)
+    steps = np.cumsum(rng.integers(1, 40, size=3000)).astype(float)
+    steps[1500:] += 1e7  # a resumed job far later: the old average is forgotten
+    for weight in (0.01, 0.6, 0.95):
+        gaps = np.diff(steps)
+        decay = np.concatenate(([weight], weight ** (gaps / np.median(gaps))))
+        total = norm = 0.0
+        expected = []
+        for d, v in zip(decay, values, strict=True):
+            total, norm = d * total + (1 - d) * v, d * norm + (1 - d)
+            expected.append(total / norm)
+        np.testing.assert_allclose(time_weighted_ema(values, steps, weight), expected, rtol=1e-9)

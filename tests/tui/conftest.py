@@ -56,3 +56,41 @@ async def settle(app: CurvelensApp, pilot: object) -> None:
     await app.workers.wait_for_complete()
     for _ in range(3):
         await pilot.pause()  # type: ignore[attr-defined]
+
+
+REAL_SUBSETS = (
+    "tensorboard/Jhko725__Contact-Point-Detection",
+    "tensorboard/KarelVeldkamp__VAE-MIRT-Missing",
+    "lightning_csv/NebusokuDev__mnist_lightning",
+    "lightning_csv/Eve-ning__opal-v2",
+    "sacred/manuel-rhdt__ml-pws",
+    "sb3/davidADSP__SIMPLE",
+    "hf_trainer/aigoncharov__trainer_state_viz",
+    "mlflow/10tanmay100__DEEPCNNCLASSIFIER",
+)
+"""Real logs from several libraries: five ``version_0``-like names, Sacred's ``1``, ``3``."""
+
+
+def real_fixtures() -> Path | None:
+    """The shared real-log fixtures beside the repository, when this checkout has them."""
+    repo = Path(__file__).resolve().parents[2]
+    for candidate in (repo.parent / "shared", repo.parent.parent / "shared"):
+        if (candidate / "fixtures" / "real").is_dir():
+            return candidate / "fixtures" / "real"
+    return None
+
+
+@pytest.fixture
+def mixed_root(tmp_path: Path) -> Path:
+    """A root of real runs from several libraries, copied to tmp_path with fixed mtimes."""
+    import shutil
+
+    real = real_fixtures()
+    if real is None:
+        pytest.skip("the shared real-log fixtures are not beside this checkout")
+    root = tmp_path / "mixed"
+    for subset in REAL_SUBSETS:
+        shutil.copytree(real / subset, root / subset)
+    for path in root.rglob("*"):
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME))
+    return root

@@ -1,5 +1,6 @@
-"""The app's analysis and export logic without widgets: hand-computed comparison rows, seed
-groups against scipy, file naming that never overwrites, and the run-folder guard."""
+"""The app's comparison adapter and export without widgets: what the engine is given (zoomed
+steps, the baseline as reference), seed groups and tests against scipy, group bands, file
+naming that never overwrites, and the run-folder and root guards."""
 
 from __future__ import annotations
 
@@ -10,50 +11,68 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from curvelens.tui.analysis import AnalysisInput, RunInput, compare, find_anomalies
+from curvelens.tui.anomalies import find_anomalies
+from curvelens.tui.catalog import Catalog
+from curvelens.tui.comparer import compare_request, compared
 from curvelens.tui.export import ExportView, export_dir, markdown, write_export
+from curvelens.tui.runs import RunEntry
+from curvelens.tui.series import Series
+from curvelens.tui.state import View
 
 STEPS = np.arange(10, dtype=np.float64)
 
 
-def inp(
-    values: dict[str, np.ndarray], params: dict[str, dict[str, str]] | None = None
-) -> AnalysisInput:
-    runs = tuple(RunInput(k, STEPS, v) for k, v in values.items())
-    return AnalysisInput(("k",), "loss", runs, runs[0].run_id, params or {}, bands=True)
+def catalog(values: dict[str, np.ndarray], params: dict[str, dict[str, str]] | None = None):
+    """A catalog holding one ``loss`` series per run."""
+    cat = Catalog()
+    for run_id, value in values.items():
+        cat.store.add(run_id, {"loss": Series(STEPS, value, np.full(STEPS.size, np.nan))})
+        entry_params = (params or {}).get(run_id, {})
+        cat.entries[run_id] = RunEntry(
+            run_id, run_id, run_id, "csv", "finished", params=entry_params, loaded=True
+        )
+    return cat
 
 
-def test_final_best_and_divergence_against_the_reference() -> None:
-    base = np.full(10, 2.0)
-    other = base.copy()
-    other[6:] = 1.0  # 50 % lower from step 6 on: 4 points beyond 5 %
-    other[-1] = np.nan  # the last finite value is at step 8
-    result = compare(inp({"a": base, "b": other}))
-    a, b = result.runs
-    assert a.last_diff is None and a.divergence is None
-    assert b.last == 1.0 and b.last_diff == -1.0 and b.last_ratio == 0.5
-    assert b.best == 1.0 and b.best_diff == -1.0  # loss: lower is better
-    assert b.divergence == 6.0
-    assert result.groups == ()  # no params, names without seeds: no group of two
+def test_the_engine_gets_the_zoomed_steps_and_the_baseline_as_reference() -> None:
+    cat = catalog({"a": np.linspace(3, 1, 10), "b": np.linspace(3, 2, 10)})
+    view = View(metric="loss", baseline="b", x_range=(2.0, 7.0))
+    request = compare_request(cat, view, ["b", "a"], 80)
+    assert request.options.reference == "b" and request.options.metrics == "^loss$"
+    for run in request.runs:
+        steps = run.points.get_column("step").to_list()
+        assert steps == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    result = compared(request)
+    m = result.metric
+    assert m is not None and m.step == 7.0  # the last step both runs logged in view
+    values = {r.run: r.value for r in m.runs}
+    assert values == {"a": pytest.approx(np.linspace(3, 1, 10)[7]),
+                      "b": pytest.approx(np.linspace(3, 2, 10)[7])}  # fmt: skip
+    (pair,) = m.pairs
+    assert pair.a == result.comparison.reference and "b" in result.comparison.groups[pair.a]
 
 
-def test_seed_groups_match_scipy() -> None:
+def test_seed_groups_tests_and_bands_come_from_the_engine() -> None:
     rng = np.random.default_rng(1)
     finals = {"x_seed0": 1.0, "x_seed1": 1.2, "x_seed2": 1.1, "y_seed0": 0.7, "y_seed1": 0.8}
     values = {k: np.append(rng.normal(3, 0.1, 9), v) for k, v in finals.items()}
     params = {k: {"lr": "0.1" if k[0] == "x" else "0.2", "seed": k[-1]} for k in finals}
-    result = compare(inp(values, params))
-    sizes = {g.name: len(g.runs) for g in result.groups}
-    assert sorted(sizes.values()) == [2, 3]
+    result = compared(compare_request(catalog(values, params), View(metric="loss", bands=True),
+                                      list(finals), 80))  # fmt: skip
+    m = result.metric
+    assert m is not None
+    assert sorted(len(g.runs) for g in m.groups) == [2, 3]
+    (pair,) = m.pairs
     x = [finals[k] for k in finals if k[0] == "x"]
     y = [finals[k] for k in finals if k[0] == "y"]
-    row = next(g for g in result.groups if len(g.runs) == 3)
-    assert row.mean == pytest.approx(np.mean(x)) and row.std == pytest.approx(np.std(x, ddof=1))
-    assert result.pair is not None
-    welch = stats.ttest_ind(y, x, equal_var=False)
-    assert result.pair.welch_p == pytest.approx(welch.pvalue)
-    assert result.pair.prob_improvement == 1.0  # every y run ends lower
-    assert {b.group for b in result.bands} == set(sizes)
+    assert pair.test is not None
+    assert pair.test.welch_p == pytest.approx(stats.ttest_ind(y, x, equal_var=False).pvalue)
+    assert pair.test.prob_improvement == 1.0  # every y run ends lower
+    x_group = next(g for g, runs in result.comparison.groups.items() if "x_seed0" in runs)
+    band = next(b for b in result.bands if b.group == x_group)
+    members = [values[k] for k in finals if k[0] == "x"]
+    assert band.mean == pytest.approx(np.mean(members, axis=0).tolist())
+    assert {b.group for b in result.bands} == {g.name for g in m.groups}
 
 
 def test_anomalies_current_metric_first() -> None:
@@ -87,6 +106,23 @@ def test_export_dir_avoids_run_folders(tmp_path: Path, monkeypatch: pytest.Monke
     assert export_dir("", [run], fallback) == fallback
     assert export_dir(str(tmp_path), [run], fallback) == tmp_path
     assert export_dir(str(run), [run], fallback) == fallback
+
+
+def test_export_never_goes_into_a_root_being_browsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curvelens.tui.export import export_now
+    from curvelens.tui.panes import Looks
+
+    root = tmp_path / "experiments"
+    root.mkdir()
+    monkeypatch.chdir(root)  # started from inside the root: exports go to the state dir
+    text, ok = export_now(
+        Catalog(), View(metric="loss"), Looks({}, {}, {}), pl.DataFrame(), None, None, 0.0,
+        [str(root)],
+    )  # fmt: skip
+    assert ok and not list(root.iterdir())
+    assert str(tmp_path / "state") in text
 
 
 def test_markdown_names_the_runs_and_metric() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import OptionList
 
 from curvelens.tui.app import CurvelensApp
-from curvelens.tui.screens.metric_picker import MetricPicker, groups
+from curvelens.tui.screens.picker import Picker, groups
 from curvelens.tui.widgets.plot_grid import PlotGrid, grid_shape
 
 from .conftest import settle
@@ -28,6 +28,12 @@ def test_groups_need_two_metrics_sharing_a_prefix() -> None:
     ]
 
 
+def grid_metrics(app: CurvelensApp) -> list[str]:
+    from curvelens.tui import panes
+
+    return panes.grid_metrics(app.main.catalog, app.main.view, app.main.plotted_ids())
+
+
 def titles(app: CurvelensApp) -> list[str]:
     return [spec.title for spec in app.main.query_one(PlotGrid).specs]
 
@@ -36,13 +42,13 @@ async def test_grid_pages_titles_and_ticks(app: CurvelensApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await pilot.press("g")
-        await pilot.pause()
+        await settle(app, pilot)  # the tiles are sized once the grid is laid out
         grid = app.main.query_one(PlotGrid)
-        metrics = app.main.grid_metrics()
+        metrics = grid_metrics(app)
         columns, rows = grid.shape(len(metrics))
         assert columns >= 2 and rows >= 2
         first = titles(app)
-        assert app.main.opts.metric in first and all(first)
+        assert app.main.view.metric in first and all(first)
         assert "page" in str(app.main.query_one("#plot-pane").border_title)
         for tile in grid.query("MetricPlot"):
             assert "┤" in tile.plain()  # type: ignore[attr-defined]
@@ -61,19 +67,19 @@ async def test_grid_respects_the_metric_filter(app: CurvelensApp) -> None:
         await pilot.press("g", "m", *"ppl", "enter")
         await pilot.pause()
         assert titles(app) and all("ppl" in t for t in titles(app))
-        assert len(app.main.grid_metrics()) == 5
+        assert len(grid_metrics(app)) == 5
         await pilot.press("escape")
         await pilot.pause()
-        assert app.main.grid and app.main.metric_filter == ""
+        assert app.main.view.grid and app.main.view.metric_filter == ""
         await pilot.press("escape")
-        assert not app.main.grid
+        assert not app.main.view.grid
 
 
 async def test_picker_highlights_the_current_metric_and_filters(app: CurvelensApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await pilot.press("m")
-        assert isinstance(app.screen, MetricPicker)
+        assert isinstance(app.screen, Picker)
         options = app.screen.query_one(OptionList)
         assert options.highlighted is not None
         assert options.get_option_at_index(options.highlighted).id == "train_loss"
@@ -81,4 +87,4 @@ async def test_picker_highlights_the_current_metric_and_filters(app: CurvelensAp
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert [i for i in ids if i] == ["mode2_loss", "mode2_ppl"]
         await pilot.press("down", "enter")
-        assert app.main.opts.metric == "mode2_ppl"
+        assert app.main.view.metric == "mode2_ppl"

@@ -41,12 +41,12 @@ def test_braille_cells_and_faint_lines_stay_under() -> None:
     assert faint((200, 0, 0), (0, 0, 0)) == (80, 0, 0)
 
 
-def test_downsampling_keeps_two_points_per_cell_and_the_spike() -> None:
+def test_downsampling_uses_cores_downsampler_and_keeps_the_spike() -> None:
     n = 100_000
     x, y = np.arange(float(n)), np.zeros(n)
     y[54_321] = 9.0
     xs, ys = plotdata._down(x, y, 80)
-    assert len(xs) == 160 and max(ys) == 9.0 and xs == sorted(xs)
+    assert len(xs) <= 4 * 80 and max(ys) == 9.0 and xs == sorted(xs)
 
 
 async def test_plot_has_no_legend_and_readout_names_every_run(app: CurvelensApp) -> None:
@@ -59,10 +59,10 @@ async def test_plot_has_no_legend_and_readout_names_every_run(app: CurvelensApp)
         assert all(t.raw is not None for t in plot.spec.traces)
         plot.focus()
         await pilot.press("l", "l", "l")
-        cursor = app.main.cursor
+        cursor = app.main.view.cursor
         assert cursor is not None
         readout = str(app.main.query_one("#readout").render())
-        views = plotdata.compute(app.main.store, app.main.plotted(), app.main.opts)
+        views = plotdata.compute(app.main.catalog.store, app.main.plotted_ids(), app.main.view)
         assert len(views) == 5
         for view in views:
             at = plotdata.value_at(view, cursor)
@@ -83,3 +83,34 @@ async def test_a_key_draws_the_plot_once(app: CurvelensApp) -> None:
         await pilot.press("g", "s")
         await settle(app, pilot)
         assert plot.renders == grid_before  # hidden behind the grid: not drawn
+
+
+async def test_readout_sorted_by_value_names_runs_in_value_order(app: CurvelensApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        readout = str(app.main.query_one("#readout").render())
+        views = plotdata.compute(app.main.catalog.store, app.main.plotted_ids(), app.main.view)
+        finite = sorted(float(v.y[-1]) for v in views if np.isfinite(v.y[-1]))
+        assert len(finite) >= 3
+        positions = [readout.index(f" {value:.4g} ") for value in finite]
+        assert positions == sorted(positions)
+        if len(finite) < len(views):  # NaN last
+            assert readout.rindex(" nan ") > positions[-1]
+
+
+async def test_no_color_tells_runs_apart_by_marker_shape(
+    demo_root: object, monkeypatch: object
+) -> None:
+    from curvelens.tui.app import make_app
+
+    monkeypatch.setenv("NO_COLOR", "1")  # type: ignore[attr-defined]
+    app = make_app([str(demo_root)])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        plot = app.main.query_one(MetricPlot)
+        drawn = plot.plain()
+        shapes = set(plot.spec.markers.values())
+        assert len(shapes) == 5 and all(shape in drawn for shape in shapes)
+        readout = str(app.main.query_one("#readout").render())
+        assert all(shape in readout for shape in shapes)

@@ -9,7 +9,6 @@ from pathlib import Path
 from textual import events
 
 from curvelens.tui.app import CurvelensApp
-from curvelens.tui.text import shorten_name
 from curvelens.tui.widgets.run_table import RunTable
 from curvelens.tui.widgets.stats_table import StatsTable
 from curvelens.tui.widgets.status_bar import StatusBar
@@ -39,13 +38,23 @@ async def test_wide_terminal_shows_full_names(app: CurvelensApp) -> None:
         stats = app.main.query_one(StatsTable)
         first = stats.get_cell_at((0, 0)).plain
         assert first in names
+        for index, column in enumerate(stats.columns.values()):  # `n = 2000` is never `2`
+            widest = max(stats.get_cell_at((r, index)).cell_len for r in range(stats.row_count))
+            assert column.get_render_width(stats) >= widest + 1
 
 
-async def test_narrow_terminal_keeps_the_seed_and_drops_columns(app: CurvelensApp) -> None:
+async def test_80_columns_keep_status_last_best_and_the_seed(app: CurvelensApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         table = app.main.query_one(RunTable)
-        assert "status" not in table.keys and "updated" not in table.keys
+        assert {"status", "last", "best"} <= set(table.keys) and "updated" not in table.keys
+        values = app.main.catalog.values("train_loss")
+        for row, cell in zip(table.rows_shown, column_cells(app, "last"), strict=True):
+            last = values[row.entry.id][0]
+            assert cell == (f"{last:.4g}" if last == last else "nan")
+        for index, column in enumerate(table.columns.values()):  # every cell fits its column
+            widest = max(table.get_cell_at((r, index)).cell_len for r in range(table.row_count))
+            assert column.get_render_width(table) >= widest + 1, table.keys[index]
         cells = name_cells(app)
         assert all("…" in cell for cell in cells)
         assert [c for c in cells if "seed1" in c] and [c for c in cells if "seed2" in c]
@@ -56,10 +65,10 @@ async def test_narrow_terminal_keeps_the_seed_and_drops_columns(app: CurvelensAp
 async def test_resize_refits_the_name_column(app: CurvelensApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        narrow = app.main.query_one(RunTable).name_width
+        narrow = app.main.query_one(RunTable).widths["name"]
         await pilot.resize_terminal(160, 48)
         await settle(app, pilot)
-        assert app.main.query_one(RunTable).name_width > narrow
+        assert app.main.query_one(RunTable).widths["name"] > narrow
 
 
 async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
@@ -67,13 +76,13 @@ async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
         await settle(app, pilot)
         # the demo CSVs record no end status and their mtimes are old: unknown
         assert set(column_cells(app, "status")) == {"-"}
-        run_id, live, done = list(app.main.entries)[:3]
-        entries = app.main.entries
+        run_id, live, done = list(app.main.catalog.entries)[:3]
+        entries = app.main.catalog.entries
         entries[live] = replace(entries[live], status="running")
         entries[done] = replace(entries[done], status="finished")
         entry = entries[run_id]
         entries[run_id] = replace(entry, status="error", error="metrics.csv: bad header")
-        app.main.refresh_runs()
+        app.main.refresh_panes({"runs"})
         await pilot.pause()
         table = app.main.query_one(RunTable)
         row = table.get_row_index(run_id)
@@ -84,30 +93,25 @@ async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
         table.move_cursor(row=row)
         await pilot.pause()
         bar = str(app.main.query_one(StatusBar).render())
-        assert entry.name in bar and "✗ metrics.csv: bad header" in bar
+        assert entry.path in bar and "✗ metrics.csv: bad header" in bar
+        name = table.get_cell_at((row, table.keys.index("name"))).plain
+        assert "bad header" not in name  # errors are a mark and a message, never in the name
 
 
 async def test_header_click_sorts_and_reverses(app: CurvelensApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         table = app.main.query_one(RunTable)
-        x = sum(col.get_render_width(table) for col in list(table.columns.values())[:2]) + 2
+        before = table.keys.index("last")
+        x = sum(col.get_render_width(table) for col in list(table.columns.values())[:before]) + 2
         await pilot.click(RunTable, offset=(x, 0))
         await pilot.pause()
-        assert app.main.sort_column == "last" and not app.main.sort_reverse
+        assert app.main.view.sort == "last" and not app.main.view.sort_reverse
         lasts = [float(v) for v in column_cells(app, "last") if v != "nan"]
         assert lasts == sorted(lasts)
         await pilot.click(RunTable, offset=(x, 0))
         await pilot.pause()
-        assert app.main.sort_reverse
-
-
-def test_shorten_name_drops_the_timestamp_first() -> None:
-    name = "baseline_lr5e-4_seed1_20250301_120000"
-    assert shorten_name(name, 40) == name
-    assert shorten_name(name, 28) == "baseline_lr5e-4_seed1…120000"
-    assert shorten_name(name, 16).endswith("seed1…") and len(shorten_name(name, 16)) == 16
-    assert shorten_name("no_stamp_here_seed3", 10) == "no_…_seed3"
+        assert app.main.view.sort_reverse
 
 
 async def test_mouse_wheel_scrolls_a_long_run_list(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The run detail screen: params of one run, or of several runs side by side with only
-the params that differ (the question when comparing runs is "what changed?")."""
+"""The run detail screen: one run's path, format, status, warnings and error, then its params;
+several runs side by side with only the params that differ ("what changed?")."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from curvelens.tui.runlist import RunEntry
-from curvelens.tui.text import shorten_name
+from curvelens.core.naming import shorten
+from curvelens.tui.keys import DETAIL_BINDINGS
+from curvelens.tui.runs import RunEntry
 
 
 def differing(entries: list[RunEntry]) -> list[str]:
@@ -23,12 +24,24 @@ def differing(entries: list[RunEntry]) -> list[str]:
     return [k for k in keys if len({e.params.get(k) for e in entries}) > 1]
 
 
+def heading(entries: list[RunEntry], keys: list[str]) -> Text:
+    """The title: for one run its name, path, format, status and error; else a count."""
+    if len(entries) > 1:
+        return Text(f"{len(keys)} params differ between {len(entries)} runs")
+    e = entries[0]
+    text = Text(e.name, style="bold")
+    text.append(f"\npath: {e.path} · format: {e.format} · status: {e.status}", style="")
+    if e.warnings:
+        text.append(f" · {e.warnings} warnings (w)", style="yellow")
+    if e.error:
+        text.append(f"\n✗ error: {e.error}", style="bold red")
+    return text
+
+
 class DetailScreen(ModalScreen[None]):
     """Params table (key, value per run); esc, q or enter closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "dismiss", "close", id="detail.close", tooltip="close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*DETAIL_BINDINGS]
 
     def __init__(self, entries: list[RunEntry]) -> None:
         super().__init__()
@@ -37,19 +50,12 @@ class DetailScreen(ModalScreen[None]):
         """The param keys shown."""
 
     def compose(self) -> ComposeResult:
-        """A title (with each run's error, if any) and the params table."""
-        if len(self.entries) == 1:
-            entry = self.entries[0]
-            title = Text(f"{entry.name}  ({entry.id}, {entry.status})")
-            if entry.error:
-                title.append(f"\nerror: {entry.error}", style="bold red")
-        else:
-            title = Text(f"{len(self.keys)} params differ between {len(self.entries)} runs")
-        yield Static(title, id="detail-title")
+        """The heading and the params table (every string already printable, as Text)."""
+        yield Static(heading(self.entries, self.keys), id="detail-title")
         table: DataTable[Text] = DataTable(id="detail-table", cursor_type="row")
-        table.add_column("param", key="param")
-        for entry in self.entries:
-            table.add_column(shorten_name(entry.name, 40), key=entry.id)
+        table.add_column(Text("param"), key="param")
+        for index, entry in enumerate(self.entries):
+            table.add_column(Text(shorten(entry.name, 40)), key=f"run{index}")
         for key in self.keys:
             table.add_row(Text(key), *[Text(e.params.get(key, "—")) for e in self.entries])
         yield table

@@ -12,15 +12,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from curvelens.tui.keys import ALL_BINDINGS
+from curvelens.tui.keys import ALL_BINDINGS, HELP_BINDINGS
 
 
 class HelpScreen(ModalScreen[None]):
     """A table of (where, keys, what, id); esc, q or ? closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "close", id="help.close", tooltip="close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*HELP_BINDINGS]
 
     def __init__(self, keymap: Mapping[str, str]) -> None:
         super().__init__()

@@ -1,205 +1,298 @@
-"""The main screen: run list, plot (or grid), cursor readout, stats and status bar. It owns
-the loaded data and the view state; panes only display what it hands them."""
+"""The main screen: run list, plot (or grid) with its readout, stats, compare and status bar.
+
+It holds one :class:`~curvelens.tui.state.View` as a reactive; every action replaces it
+with a pure transition, and :meth:`watch_view` refreshes only the panes whose inputs
+changed. Widgets post messages (toggled, cursor moved, sort clicked, detail requested) that
+are answered here; loading and analysis run in thread workers (:mod:`curvelens.tui.jobs`).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import ClassVar
 
-from textual import events, on, work
+from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import ContentSwitcher, Footer, Input, Static
-from textual.worker import get_current_worker
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+from textual.worker import Worker, get_current_worker
 
-from curvelens.core.schema import Issue, RunRef
+from curvelens.tui import jobs, panes, plotdata
+from curvelens.tui import messages as msg
+from curvelens.tui import state as st
+from curvelens.tui.anomalies import Found
+from curvelens.tui.catalog import Catalog
+from curvelens.tui.comparer import Comparer, compare_request
 from curvelens.tui.keys import MAIN_BINDINGS
-from curvelens.tui.messages import LoadProgress, RunsDiscovered, RunsLoaded
-from curvelens.tui.runlist import RunEntry, compile_filter
+from curvelens.tui.runs import assign_slots, axis_metrics
+from curvelens.tui.screens.anomalies import AnomaliesScreen
 from curvelens.tui.screens.detail import DetailScreen
-from curvelens.tui.screens.main_analysis import AnalysisControls
-from curvelens.tui.screens.main_view import ViewControls
-from curvelens.tui.series import SeriesStore, split_points
-from curvelens.tui.settings import ViewState
+from curvelens.tui.screens.picker import Picker
+from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
-from curvelens.tui.widgets.plot_grid import PlotGrid
+from curvelens.tui.widgets.plot_pane import PlotPane
 from curvelens.tui.widgets.run_table import RunTable
+from curvelens.tui.widgets.runs_pane import RunsPane
 from curvelens.tui.widgets.stats_table import StatsTable
 from curvelens.tui.widgets.status_bar import StatusBar
 
-BATCH_SECONDS = 0.2
-"""Loaded runs are posted to the UI at most this often (the first one at once)."""
-BATCH_SECONDS_PER_RUN = 0.002
-"""...and no more often than this times the runs loaded so far: every batch rebuilds the run
-list (about 0.25 ms a row), so with a thousand runs fixed-rate batches would spend most of the
-time redrawing the list and starve the loader."""
+RUN_REQUESTS: dict[type[Message], Callable[[st.View, str | None], st.View]] = {
+    RunTable.Toggled: st.toggle_select,
+    RunTable.PinToggled: st.toggle_pin,
+    RunTable.BaselineToggled: st.toggle_baseline,
+}
+"""The transition answering each per-run request of the run list."""
 
 
-class MainScreen(AnalysisControls, ViewControls):
-    """Everything on one screen; workers discover and load runs without blocking it."""
+class MainScreen(Screen[None]):
+    """Everything on one screen; keys in :data:`~curvelens.tui.keys.MAIN_BINDINGS`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
+    view: reactive[st.View] = reactive(st.View, init=False, always_update=False)
+    """What is shown; replaced (never mutated) by the actions."""
 
     def __init__(
-        self,
-        paths: Sequence[str],
-        pattern: str | None,
-        exclude: Sequence[str],
-        state: ViewState,
+        self, paths: Sequence[str], pattern: str | None, exclude: Sequence[str], view: st.View,
         clock: Callable[[], float] = time.time,
-    ) -> None:
+    ) -> None:  # fmt: skip
         super().__init__()
-        self.paths, self.pattern, self.exclude = list(paths), pattern, tuple(exclude)
-        self.clock = clock
-        self.store = SeriesStore()
-        self.entries: dict[str, RunEntry] = {}
-        """Every run by id, in discovery order."""
-        self.issues: list[tuple[str, Issue]] = []
-        """(run name, issue) for every warning; discovery issues have an empty run name."""
-        self.total: int | None = None
-        self.loaded = 0
-        self.init_view(state)
-        self.init_analysis()
+        self.paths, self.pattern, self.exclude, self.clock = list(paths), pattern, exclude, clock
+        self.catalog = Catalog()
+        self.slots: dict[str, int] = {}
+        self.no_color = False
+        self.set_reactive(MainScreen.view, view)
+        self.comparer = Comparer(partial(self._thread, group="analysis"), self.post_message)
+        self.summaries = Summaries(partial(self._thread, group="stats"), self.post_message)
 
     def compose(self) -> ComposeResult:
-        """Run list left, plot right, stats below, status and footer at the bottom."""
+        """Run list left, plot right, stats and compare below, status and footer at the bottom."""
+        self.no_color = self.app.no_color  # Textual takes NO_COLOR out of the environment
         with Horizontal(id="top"):
-            with Vertical(id="runs-pane"):
-                yield Input(placeholder="filter: text, regex, lr=5e-4", id="filter")
-                yield RunTable(id="runs")
-            with Vertical(id="plot-pane"):
-                with ContentSwitcher(initial="plot", id="switcher"):
-                    yield MetricPlot(id="plot")
-                    yield PlotGrid(id="grid")
-                yield Static(id="readout")
-        yield StatsTable(id="stats")
-        yield CompareTable(id="compare")
+            yield RunsPane(self.no_color, id="runs-pane")
+            yield PlotPane(id="plot-pane")
+        with Horizontal(id="bottom"):
+            yield StatsTable(id="stats")
+            yield CompareTable(id="compare")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        """Show the empty panes at once and start loading."""
-        self.query_one("#runs-pane").border_title = "runs"
-        self.query_one("#stats").border_title = "stats (visible range)"
-        filt = self.query_one("#filter", Input)
-        filt.value = self.filter_text
-        filt.display = bool(self.filter_text)
-        self.query_one(RunTable).focus()
-        self.update_status()
-        self.load_all()
+        """Empty panes at once, then load in a worker."""
+        self.query_one("#stats").border_title = Text("stats (visible range)")
+        self.query_one(RunsPane).show_filter(self.view.filter)
+        self.refresh_panes(set(st.PANE_INPUTS))
+        self._thread(self._load, "load")
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load")
-    def load_all(self) -> None:
-        """Discover, then load run by run, posting batches so the list fills progressively."""
-        from curvelens.core.discovery import discover
-        from curvelens.core.loading import load_run
+    def _thread(self, work: Callable[[], None], group: str) -> None:
+        """Run ``work`` in a thread worker of ``group`` (failures are reported by the app)."""
+        self.run_worker(work, thread=True, group=group, exit_on_error=False, description=group)
 
+    def _load(self) -> None:
         worker = get_current_worker()
-        found = discover(self.paths, self.pattern, self.exclude)
-        self.post_message(RunsDiscovered(found.runs, found.issues))
-        batch: list[tuple[object, object]] = []
-        last = 0.0
-        for done, ref in enumerate(found.runs, start=1):
-            if worker.is_cancelled:
-                return
-            run = load_run(ref)
-            batch.append((run, split_points(run.points)))
-            interval = max(BATCH_SECONDS, BATCH_SECONDS_PER_RUN * done)
-            if time.monotonic() - last > interval or done == len(found.runs):
-                self.post_message(RunsLoaded(batch))  # type: ignore[arg-type]
-                self.post_message(LoadProgress(done, len(found.runs)))
-                batch, last = [], time.monotonic()
+        cancelled = lambda: worker.is_cancelled  # noqa: E731
+        jobs.load(self.paths, self.pattern, self.exclude, self.post_message, cancelled)
 
-    @on(RunsDiscovered)
-    def _discovered(self, message: RunsDiscovered) -> None:
-        self.total = len(message.runs)
-        self.issues.extend(("", issue) for issue in message.issues)
-        for ref in message.runs:
-            self.entries[ref.id] = _placeholder(ref)
-        self.refresh_runs()
+    @on(msg.RunsDiscovered)
+    def _discovered(self, message: msg.RunsDiscovered) -> None:
+        self.catalog.discovered(message.runs, message.issues)
+        self.refresh_panes({"runs"})
 
-    @on(RunsLoaded)
-    def _loaded(self, message: RunsLoaded) -> None:
-        for run, series in message.runs:
-            self.entries[run.ref.id] = RunEntry.from_run(run)
-            self.store.add(run.ref.id, series)
-            self.issues.extend((run.ref.name, issue) for issue in run.issues)
-            if run.error is not None:
-                self.issues.append((run.ref.name, Issue(run.ref.path, f"not loaded: {run.error}")))
-        self.on_runs_changed()
+    @on(msg.RunsLoaded)
+    def _loaded(self, message: msg.RunsLoaded) -> None:
+        self.catalog.add(message.runs)
+        self.set_reactive(MainScreen.view, self.catalog.first_view(self.view))
+        self.refresh_panes(set(st.PANE_INPUTS))
 
-    @on(LoadProgress)
-    def _progress(self, message: LoadProgress) -> None:
-        self.loaded, self.total = message.done, message.total
-        self.update_status()
+    @on(msg.LoadProgress)
+    def _progress(self) -> None:
+        self.refresh_panes({"status"})
 
-    def visible_entries(self) -> list[RunEntry]:
-        """Runs passing the filter, sorted."""
-        test = compile_filter(self.filter_text)
-        shown = [e for e in self.entries.values() if test(e)]
-        return self.sorted_entries(shown)
+    def watch_view(self, old: st.View, new: st.View) -> None:
+        """Refresh the panes whose inputs changed."""
+        self.refresh_panes(st.changed_panes(old, new))
 
-    # filter ---------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        """Show and focus the filter box."""
-        filt = self.query_one("#filter", Input)
-        filt.display = True
-        filt.focus()
+    def refresh_panes(self, which: set[str]) -> None:
+        """Redraw the named panes from the catalog and the view."""
+        v, shown = self.view, self.catalog.shown(self.view)
+        ids = panes.plotted(v, shown)
+        self.slots = assign_slots(ids, self.slots)
+        look = panes.looks(self.catalog, ids, self.slots, v, self.no_color)
+        if "layout" in which:
+            panes.show_layout(self, v.maximised)
+        if "runs" in which:
+            rows = panes.run_rows(self.catalog, v, shown, self.slots)
+            matched = bool(shown) or not v.filter or not self.catalog.entries
+            self.query_one(RunsPane).show(rows, self.clock(), v, matched)
+        if "plot" in which:
+            self.query_one(PlotPane).show(self.catalog, v, ids, look, self.comparer)
+        if {"stats", "compare"} & which:  # after the plot's frame: it never waits for them
+            self.call_after_refresh(self._analyse, which & {"stats", "compare"}, ids, look)
+        current = self.query_one(RunTable).current_run()
+        status = panes.status(self.catalog, v, len(shown), len(ids), current)
+        self.query_one(StatusBar).set_status(status)
+
+    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks) -> None:
+        """Stats (at once when known, else from a worker) and the comparison request."""
+        v = self.view
+        if "stats" in which and (summary := self.summaries.get(self.catalog, v, ids)) is not None:
+            self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)
+        if "compare" in which:
+            width = self.query_one(MetricPlot).size.width
+            self.comparer.request(compare_request(self.catalog, v, ids, width))
+
+    @on(msg.StatsReady)
+    def _stats_ready(self, message: msg.StatsReady) -> None:
+        if self.summaries.accept(self.catalog, message):
+            self.refresh_panes({"stats"})
+
+    def full_extent(self) -> tuple[float, float] | None:
+        """x extent of the plotted runs without zoom."""
+        views = plotdata.compute(self.catalog.store, self.plotted_ids(), st.reset(self.view))
+        return plotdata.x_extent(views)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Tighter layout on small terminals (the panes re-fit on their own resize)."""
+        self.set_class(event.size.height < 32, "-short")
+        self.set_class(event.size.width < 110, "-narrow")
+
+    @on(RunTable.Toggled)
+    @on(RunTable.PinToggled)
+    @on(RunTable.BaselineToggled)
+    def _run_request(self, m: RunTable.Toggled) -> None:
+        self.view = RUN_REQUESTS[type(m)](self.view, m.run_id)
+
+    @on(RunTable.SortClicked)
+    def _sort_clicked(self, m: RunTable.SortClicked) -> None:
+        self.view = st.sort_by(self.view, m.column)
+
+    @on(RunTable.CursorMoved)
+    def _run_cursor(self) -> None:
+        self.refresh_panes(set())
+
+    @on(RunTable.DetailRequested)
+    def _detail(self, m: RunTable.DetailRequested) -> None:
+        ids = [i for i in self.view.selected if i in self.catalog.entries]
+        ids = ids if len(ids) >= 2 and m.run_id in ids else [m.run_id] if m.run_id else []
+        if ids:
+            self.app.push_screen(DetailScreen([self.catalog.entries[i] for i in ids]))
+
+    @on(MetricPlot.CursorMoved)
+    def _plot_cursor(self, m: MetricPlot.CursorMoved) -> None:
+        self.view = st.move_cursor(self.view, m.direction, self.view.x_range or self.full_extent())
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-        self.refresh_runs()
+        self.view = st.set_filter(self.view, event.value)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(RunTable).focus()
+    def action_filter(self) -> None:
+        """Show and focus the filter box."""
+        self.query_one(RunsPane).show_filter(self.view.filter, focus=True)
 
     def action_escape(self) -> None:
-        """Clear the filter (when typing in it or set), else the grid's metric filter, else
-        leave the grid."""
-        filt = self.query_one("#filter", Input)
-        if filt.has_focus or self.filter_text:
-            filt.value = ""
-            filt.display = False
-            self.filter_text = ""
-            self.query_one(RunTable).focus()
-            self.refresh_runs()
-        elif self.grid and self.metric_filter:
-            self.metric_filter = ""
-            self.redraw()
-        elif self.grid:
-            self.action_grid()
+        """Restore the layout, else clear the filter, else the grid's filter, else the grid."""
+        self.view = st.escape(self.view)
+        self.query_one(RunsPane).show_filter(self.view.filter)
 
-    def action_detail(self) -> None:
-        """Params of the selected runs (two or more), else of the run under the cursor."""
-        ids = self.selected if len(self.selected) >= 2 else []
-        if not ids:
-            current = self.query_one(RunTable).current_run()
-            ids = [current] if current else []
-        if ids:
-            self.app.push_screen(DetailScreen([self.entries[i] for i in ids]))
+    def action_maximise(self) -> None:
+        """Maximise the pane holding the focus (again to restore)."""
+        self.view = st.maximise(self.view, panes.pane_of(self.focused))
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Tighter layout on small terminals (80x24)."""
-        self.set_class(event.size.height < 32, "-short")
-        self.set_class(event.size.width < 110, "-narrow")
-        self.call_after_refresh(self.redraw)
+    def action_apply(self, name: str) -> None:
+        """Apply the named transition (keys without an argument), see ``state.NAMED``."""
+        self.view = st.NAMED[name](self.view)
 
-    @on(RunTable.RowHighlighted)
-    def _highlighted(self) -> None:
-        self.update_status()
+    def action_select_all(self) -> None:
+        """Select every visible loaded run (up to 50)."""
+        ids = [e.id for e in self.catalog.shown(self.view) if e.loaded and not e.error]
+        self.view = st.select_all(self.view, ids)
 
-    def update_status(self) -> None:
-        """Refresh the status bar."""
-        self.status_bar(self.query_one(StatusBar))
+    def action_pick_metric(self) -> None:
+        """Pick the metric (in the grid, the typed text also filters the grid)."""
+        picker = Picker(self.catalog.metrics(self.plotted_ids() or None), self.view.metric)
+        self.app.push_screen(picker, lambda m: self._picked(m, picker.filter_text))
 
+    def _picked(self, metric: str | None, typed: str) -> None:
+        view = st.set_metric_filter(self.view, typed) if self.view.grid else self.view
+        self.view = st.set_metric(view, metric)
 
-def _placeholder(ref: RunRef) -> RunEntry:
-    """The entry of a run that is discovered but not loaded yet."""
-    from curvelens.tui.text import clean
+    def action_metric(self, delta: int) -> None:
+        """Previous/next metric; in the grid, previous/next page."""
+        metrics = panes.grid_metrics(self.catalog, self.view, self.plotted_ids(), self.view.grid)
+        page = self.query_one(PlotPane).page_size(len(metrics)) if self.view.grid else 1
+        self.view = st.step_metric(self.view, metrics, delta, page)
 
-    return RunEntry(ref.id, clean(ref.name), "loading", None, None, 0)
+    def action_group_by(self) -> None:
+        """Pick what to group the run list by: its parent folder or any param."""
+        options = ["none", "parent", *self.catalog.param_keys()]
+        current, hint = self.view.group_by or "none", "group runs by (parent folder, param)"
+        self.app.push_screen(Picker(options, current, hint, grouped=False), self.set_group)
+
+    def set_group(self, key: str | None) -> None:
+        """Group the run list by ``key`` (``none`` lists runs flat; None keeps the view)."""
+        self.view = st.group_by(self.view, None if key == "none" else key) if key else self.view
+
+    def action_weight(self, delta: int) -> None:
+        """Smoothing weight up or down."""
+        self.view = st.change_weight(self.view, delta)
+
+    def action_x_axis(self) -> None:
+        """Cycle the x axis (step, wall, relative, then logged epoch/tokens/samples...)."""
+        extra = axis_metrics(self.catalog.metrics(self.plotted_ids() or None))
+        self.view = st.cycle_x_axis(self.view, extra)
+
+    def action_zoom(self, direction: int) -> None:
+        """Zoom x in (1) or out (-1) by 2x around the cursor."""
+        self.view = st.zoom(self.view, 2.0 if direction > 0 else 0.5, self.full_extent())
+
+    def action_pan(self, direction: int) -> None:
+        """Pan the zoomed range."""
+        self.view = st.pan(self.view, direction, self.full_extent())
+
+    def action_anomalies(self) -> None:
+        """List the anomalies of the plotted runs' metrics (found by the list's worker)."""
+        series = panes.anomaly_series(self.catalog, self.plotted_ids())
+        names = {i: e.name for i, e in self.catalog.entries.items()}
+        self.app.push_screen(AnomaliesScreen(series, names, self.view.metric), self._jump)
+
+    def _jump(self, found: Found | None) -> None:
+        self.view = panes.jump_to(self.catalog, self.view, found) if found else self.view
+
+    def action_export(self) -> None:
+        """Write the view's stats and comparison to a Markdown file."""
+        from curvelens.tui.export import export_now
+
+        result = self.comparer.current()
+        parts = (self.query_one(StatsTable).summary, result.comparison if result else None)
+        config = getattr(self.app, "config", None)
+        text, ok = export_now(
+            self.catalog, self.view, self.looks(), *parts, config, self.clock(), self.paths
+        )
+        self.notify(text, title="export", severity="information" if ok else "error", markup=False)
+
+    def plotted_ids(self) -> list[str]:
+        """The plotted runs."""
+        return panes.plotted(self.view, self.catalog.shown(self.view))
+
+    def looks(self) -> panes.Looks:
+        """Colour, marker and label of the plotted runs."""
+        return panes.looks(self.catalog, self.plotted_ids(), self.slots, self.view, self.no_color)
+
+    @on(msg.AnalysisReady)
+    def _analysed(self, message: msg.AnalysisReady) -> None:
+        if self.comparer.accept(message) and (result := self.comparer.result) is not None:
+            table = self.query_one(CompareTable)
+            table.show(result.comparison, result.metric, self.looks().colors)
+            self.refresh_panes({"plot"})
+
+    @on(Worker.StateChanged)
+    def _worker_done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "analysis" and event.worker.is_finished:
+            self.comparer.finished()

@@ -7,20 +7,19 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from curvelens.core.schema import Issue
-from curvelens.tui.text import clean
+from curvelens.tui.keys import WARNINGS_BINDINGS
+from curvelens.tui.text import plain
 
 
 class WarningsScreen(ModalScreen[None]):
     """A table of warnings; esc, q or w closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,w", "dismiss", "close", id="warnings.close", tooltip="close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*WARNINGS_BINDINGS]
 
     def __init__(self, issues: list[tuple[str, Issue]]) -> None:
         super().__init__()
@@ -35,9 +34,11 @@ class WarningsScreen(ModalScreen[None]):
         for run, issue in self.issues:
             line = "" if issue.line is None else str(issue.line)
             table.add_row(
-                Text(clean(run)), Text(clean(issue.message)), Text(line, justify="right"),
-                Text(clean(issue.path)),
-            )  # fmt: skip
+                plain(run),
+                plain(issue.message),
+                Text(line, justify="right"),
+                plain(issue.path),
+            )
         yield table
 
     def on_mount(self) -> None:

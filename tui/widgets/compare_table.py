@@ -1,132 +1,125 @@
-"""The comparison section under the stats: each plotted run against the baseline (final,
-best, divergence step) and, when the runs form seed groups, one row per group and the test
-between two groups. The rows are plain strings so the export writes the same numbers."""
+"""The compare pane: the comparison engine's numbers for the current metric, as handed in
+(:class:`~curvelens.core.comparison.MetricComparison`): each run's compared value, last and
+best; each group's mean ± std and IQM with its interval; each group against the reference
+(difference, ratio, divergence step, and with two or more runs a side the Welch p, Hedges' g
+and P(improvement)). Focusable and scrollable both ways; cells are never cut."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
-from curvelens.tui.analysis import DIVERGENCE_RULE, Comparison
-from curvelens.tui.text import fmt_num, fmt_step, shorten_middle
+from curvelens.core.comparison import Comparison, MetricComparison
+from curvelens.core.naming import shorten
+from curvelens.tui.keys import TABLE_BINDINGS
+from curvelens.tui.text import fmt_step, fmt_value, rgb_style
 
 RGB = tuple[int, int, int]
-RUN_HEADERS = ("run", "last", "Δ last", "× last", "best", "Δ best", "× best", "diverges @")
-NARROW_WIDTH = 110
-"""Below this terminal width the run rows keep only last, its difference, ratio, divergence."""
-NARROW_RUN_COLUMNS = [0, 1, 2, 3, 7]
-SIDE_BY_SIDE_WIDTH = 150
-"""Terminal width from which the group rows go beside the run rows."""
-GROUP_HEADERS = ("group", "runs", "final mean ± std", "IQM [95% CI]")
+RUN_HEADERS = ("run", "group", "value", "last", "best", "diverged @")
+GROUP_HEADERS = ("group", "runs", "mean ± std", "IQM [CI]")
+NAME_WIDTH = 26
+EMPTY = "select two runs to compare them"
 
 
-def run_rows(comparison: Comparison, labels: Mapping[str, str]) -> list[list[str]]:
-    """One row per run against the reference (the reference row says ``baseline``)."""
+def run_rows(m: MetricComparison) -> list[list[str]]:
+    """One row per run: compared value, last, best, and where it diverged."""
+    return [
+        [r.run, r.group, fmt_value(r.value), fmt_value(r.last), fmt_value(r.best),
+         fmt_step(r.diverged_step) if r.diverged_step is not None else ""]
+        for r in m.runs
+    ]  # fmt: skip
+
+
+def group_rows(m: MetricComparison) -> list[list[str]]:
+    """One row per group: runs used of those that logged it, mean ± std, IQM [CI]."""
     rows = []
-    for r in comparison.runs:
-        name = labels.get(r.run_id, r.run_id)
-        if r.run_id == comparison.reference:
-            rows.append([name, fmt_num(r.last), "base", "", fmt_num(r.best), "base", "", ""])
-            continue
-        rows.append(
-            [
-                name, fmt_num(r.last), fmt_num(r.last_diff), fmt_num(r.last_ratio),
-                fmt_num(r.best), fmt_num(r.best_diff), fmt_num(r.best_ratio),
-                fmt_step(r.divergence) if r.divergence is not None else "never",
-            ]
-        )  # fmt: skip
+    for g in m.groups:
+        ci = f" [{fmt_value(g.iqm_ci[0])}, {fmt_value(g.iqm_ci[1])}]" if g.iqm_ci else ""
+        flag = "" if g.ci_reliable or not ci else " (unreliable)"
+        spread = f"{fmt_value(g.mean)} ± {fmt_value(g.std)}"
+        rows.append([g.name, f"{g.n_used}/{g.n}", spread, fmt_value(g.iqm) + ci + flag])
     return rows
 
 
-def group_rows(comparison: Comparison) -> list[list[str]]:
-    """One row per seed group: run count, final mean ± std, IQM and its interval."""
-    rows = []
-    for g in comparison.groups:
-        spread = f"{fmt_num(g.mean)} ± {fmt_num(g.std)}"
-        ci = f" [{fmt_num(g.iqm_ci[0])}, {fmt_num(g.iqm_ci[1])}]" if g.iqm_ci else ""
-        rows.append([g.name, f"{g.n}/{len(g.runs)}", spread, fmt_num(g.iqm) + ci])
-    return rows
+def pair_lines(m: MetricComparison) -> list[str]:
+    """One line per group against the reference."""
+    lines = []
+    for p in m.pairs:
+        step = p.divergence.step
+        line = (f"{p.b} vs {p.a}: Δ {fmt_value(p.diff)} · × {fmt_value(p.ratio)} · diverges @ "
+                f"{fmt_step(step) if step is not None else p.divergence.status}")  # fmt: skip
+        t = p.test
+        if t is not None:
+            line += (f" · Welch p = {fmt_value(t.welch_p)} · Hedges' g = {fmt_value(t.hedges_g)}"
+                     f" · P(improvement) = {fmt_value(t.prob_improvement)}")  # fmt: skip
+        lines.append(line)
+    return lines
 
 
-def pair_line(comparison: Comparison) -> str:
-    """The two-group test on final values, or "" with fewer or more groups."""
-    p = comparison.pair
-    if p is None:
-        return ""
-    return (
-        f"{p.b} vs {p.a} (final values): Welch p = {fmt_num(p.welch_p)} · "
-        f"Hedges' g = {fmt_num(p.hedges_g)} · P(improvement) = {fmt_num(p.prob_improvement)}"
-    )
-
-
-def _table(
-    headers: tuple[str, ...], rows: list[list[str]], styles: list[str], keep: list[int], name: int
-) -> Table:
-    """A compact Rich table of the columns ``keep``; ``styles`` colours each row's name, cut
-    to ``name`` characters."""
+def _table(headers: tuple[str, ...], rows: list[list[str]], styles: list[str]) -> Table:
+    """A compact table whose columns are never narrower than their cells."""
     table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
-    for i in keep:
-        table.add_column(headers[i], justify="left" if i == 0 else "right", no_wrap=True)
+    for i, header in enumerate(headers):
+        widest = max([len(header), *(min(len(r[i]), NAME_WIDTH) + (i == 0) for r in rows)])
+        justify = "left" if i < 2 else "right"
+        table.add_column(header, justify=justify, no_wrap=True, min_width=widest)  # type: ignore[arg-type]
     for row, style in zip(rows, styles, strict=True):
-        cells = [row[i] for i in keep]
-        table.add_row(Text(shorten_middle(cells[0], name), style=style), *cells[1:])
+        name = Text(shorten(row[0], NAME_WIDTH), style=style).append(" ")
+        table.add_row(name, *(Text(c) for c in row[1:]))
     return table
 
 
-class CompareTable(Static):
-    """Comparison rows of the current view; hidden when there is nothing to compare."""
+class CompareTable(ScrollableContainer):
+    """Shows the comparison it is handed (j/k and arrows scroll)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*TABLE_BINDINGS]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.comparison: Comparison | None = None
+        self.metric: MetricComparison | None = None
         """What is shown (tests read it)."""
 
-    def show(
-        self, comparison: Comparison | None, labels: Mapping[str, str], colors: Mapping[str, RGB]
-    ) -> None:
-        """Show ``comparison`` with the runs named by ``labels`` and coloured like the plot."""
-        self.comparison = comparison
-        if comparison is None or not (comparison.runs or comparison.groups):
-            self.display = False
+    def compose(self) -> ComposeResult:
+        """One body the rows are rendered into."""
+        yield Static(Text(EMPTY, style="dim"), id="compare-body")
+
+    def action_cursor_down(self) -> None:
+        """Scroll down a line."""
+        self.scroll_down()
+
+    def action_cursor_up(self) -> None:
+        """Scroll up a line."""
+        self.scroll_up()
+
+    def show(self, comparison: Comparison | None, metric: MetricComparison | None,
+             colors: Mapping[str, RGB]) -> None:  # fmt: skip
+        """Show ``metric`` of ``comparison``, each run coloured like its curve."""
+        self.comparison, self.metric = comparison, metric
+        body = self.query_one("#compare-body", Static)
+        if comparison is None or metric is None or len(metric.runs) < 2:
+            self.border_title, self.border_subtitle = Text("compare"), Text("")
+            body.update(Text(EMPTY, style="dim"))
             return
-        self.display = True
-        narrow = self.app.size.width < NARROW_WIDTH
-        runs: list[RenderableType] = []
-        groups: list[RenderableType] = []
-        if comparison.runs:
-            styles = [_style(colors.get(r.run_id)) for r in comparison.runs]
-            keep = NARROW_RUN_COLUMNS if narrow else list(range(len(RUN_HEADERS)))
-            rows = run_rows(comparison, labels)
-            runs.append(_table(RUN_HEADERS, rows, styles, keep, 16 if narrow else 26))
-        if comparison.groups:
-            styles = ["bold"] * len(comparison.groups)
-            keep = list(range(len(GROUP_HEADERS)))
-            groups.append(_table(GROUP_HEADERS, group_rows(comparison), styles, keep, 26))
-        if line := pair_line(comparison):
-            groups.append(Text(line, style="italic", overflow="fold"))
-        base = labels.get(comparison.reference or "", "")
-        self.border_title = f"compare vs {shorten_middle(base, 40)}" if runs else "seed groups"
-        self.border_subtitle = DIVERGENCE_RULE if runs else ""
-        self.update(_side_by_side(runs, groups, self.app.size.width))
-
-
-def _side_by_side(
-    left: list[RenderableType], right: list[RenderableType], width: int
-) -> RenderableType:
-    """The run rows and the group rows next to each other on wide screens, else stacked."""
-    if not (left and right) or width < SIDE_BY_SIDE_WIDTH:
-        return Group(*left, *right)
-    grid = Table.grid(padding=(0, 3))
-    grid.add_column(no_wrap=True)
-    grid.add_column(max_width=width // 2 - 8)
-    grid.add_row(Group(*left), Group(*right))
-    return grid
-
-
-def _style(color: RGB | None) -> str:
-    """A Rich style for a run colour."""
-    return f"rgb({color[0]},{color[1]},{color[2]})" if color else ""
+        ids = comparison.run_ids
+        styles = [rgb_style(colors.get(ids.get(r.run, ""))) for r in metric.runs]
+        parts: list[RenderableType] = [_table(RUN_HEADERS, run_rows(metric), styles)]
+        if any(len(g.runs) > 1 for g in metric.groups):
+            rows = group_rows(metric)
+            parts.append(_table(GROUP_HEADERS, rows, ["bold"] * len(rows)))
+        parts += [Text(line, style="italic") for line in pair_lines(metric)]
+        parts += [Text(note, style="dim") for note in metric.notes]
+        at = f"step {fmt_step(metric.step)}" if metric.step is not None else metric.at
+        reference = comparison.reference or ""
+        self.border_title = Text(f"compare at {at} vs {shorten(reference, 30)}")
+        rule = metric.pairs[0].divergence.rule if metric.pairs else ""
+        self.border_subtitle = Text(rule)
+        body.update(Group(*parts))

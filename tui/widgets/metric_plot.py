@@ -4,8 +4,6 @@ The legend is the readout line under the plot (it never covers the curves)."""
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -13,14 +11,15 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import BindingType
-from textual.color import Color
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from curvelens.core.naming import shorten
 from curvelens.tui.canvas import Canvas
 from curvelens.tui.keys import PLOT_BINDINGS
 from curvelens.tui.plotdata import Trace
-from curvelens.tui.text import fmt_num, shorten_name
+from curvelens.tui.ticks import nice_ticks, number_labels, time_ticks
 
 RGB = tuple[int, int, int]
 Line = list[tuple[str, Style | None]]
@@ -45,40 +44,21 @@ class PlotSpec:
     plot instead; overlays such as group bands turn this on for their own labels)."""
     empty: str = "nothing to plot"
     """Shown instead of a plot when there are no traces."""
+    markers: dict[str, str] = field(default_factory=dict)
+    """Trace id -> marker shape drawn instead of braille dots (NO_COLOR: runs differ by shape)."""
 
 
-def _duration(seconds: float) -> str:
-    """A compact duration label: ``45s``, ``12m``, ``3h20``, ``2d4h``."""
-    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-    if seconds < 60:
-        return f"{sign}{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{sign}{seconds / 60:.0f}m"
-    if seconds < 86400:
-        return f"{sign}{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}"
-    return f"{sign}{int(seconds // 86400)}d{int(seconds % 86400 // 3600)}h"
-
-
-def time_ticks(lo: float, hi: float, x_axis: str, count: int = 4) -> tuple[list[float], list[str]]:
-    """Tick positions and labels for a time axis (local clock time or durations)."""
-    if hi <= lo:
-        hi = lo + 1.0
-    ticks = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
-    if x_axis == "relative":
-        return ticks, [_duration(t) for t in ticks]
-    fmt = "%H:%M" if hi - lo < 86400 else "%m-%d %H:%M"
-    return ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks]
-
-
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick positions (1, 2, 5 x 10^k steps) inside [lo, hi]."""
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [lo]
-    raw = (hi - lo) / max(count - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step) * step
-    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+def _marker_cells(canvas: Canvas, shapes: list[str | None]) -> list[tuple[int, int, int, str]]:
+    """(row, column, colour index, shape) of the markers drawn over the lines: the k-th of n
+    shaped lines owns every column ``c`` with ``c % n == k`` it passes, so every run shows its
+    shape along its whole curve even where later lines cover it."""
+    shaped = [(i, shape) for i, shape in enumerate(shapes) if shape and i < len(canvas.masks)]
+    out = []
+    for rank, (index, shape) in enumerate(shaped):
+        mask = canvas.masks[index].copy()
+        mask[:, [c for c in range(canvas.width) if c % len(shaped) != rank]] = False
+        out += [(int(r), int(c), index, shape) for r, c in np.argwhere(mask)]
+    return out
 
 
 def faint(color: RGB, background: RGB) -> RGB:
@@ -107,16 +87,43 @@ def _log(values: np.ndarray) -> np.ndarray:
 
 
 class MetricPlot(Widget):
-    """One metric, every selected run overlaid; h/l move the cursor when focused."""
+    """One metric, every selected run overlaid; ←/h and →/l post :class:`CursorMoved`."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"metric-plot--tick", "metric-plot--axis"}
     DEFAULT_CSS = """
     MetricPlot {
         width: 1fr;
         height: 1fr;
     }
+    MetricPlot > .metric-plot--tick { color: $text-muted; }
+    MetricPlot > .metric-plot--axis { color: $panel-lighten-3; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [*PLOT_BINDINGS]
     can_focus = True
+
+    class CursorMoved(Message):
+        """The user moved the cursor ``direction`` (-1 left, 1 right) steps."""
+
+        def __init__(self, plot: MetricPlot, direction: int) -> None:
+            super().__init__()
+            self.plot, self.direction = plot, direction
+
+        @property
+        def control(self) -> MetricPlot:
+            """The plot."""
+            return self.plot
+
+    class Resized(Message):
+        """The plot's size changed: its traces are downsampled for the old width."""
+
+    def on_resize(self) -> None:
+        """Ask for traces that fit the new width (the main plot only; tiles are the grid's)."""
+        if self.can_focus:
+            self.post_message(self.Resized())
+
+    def action_cursor(self, direction: int) -> None:
+        """Ask the screen to move the cursor."""
+        self.post_message(self.CursorMoved(self, direction))
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -136,7 +143,7 @@ class MetricPlot(Widget):
     def frame(self) -> list[Line]:
         """Every row of the plot at the current size (cached until the spec, size or theme
         changes): the canvas is drawn here, once."""
-        key = (id(self.spec), self.size, self.app.theme)
+        key = (id(self.spec), self.size, self.background_colors[1].rgb, self.rich_style)
         if key != self._frame_key:
             self.renders += 1
             self._lines, self._frame_key = self._draw(self.spec, *self.size), key
@@ -175,24 +182,19 @@ class MetricPlot(Widget):
         line: Line = []
         for trace_id, label in spec.labels.items():
             r, g, b = spec.colors.get(trace_id, (200, 200, 200))
-            line += [(" ● ", Style(color=f"rgb({r},{g},{b})")), (shorten_name(label, room), None)]
+            shape = spec.markers.get(trace_id, "●")
+            line += [(f" {shape} ", Style(color=f"rgb({r},{g},{b})")), (shorten(label, room), None)]
         return line
 
     def _background(self) -> RGB:
         """The pane's background colour, for the faint raw curves."""
-        surface = self.app.theme_variables.get("surface", "#1e1e1e")
-        return Color.parse(surface).rgb
+        return self.background_colors[1].rgb
 
     def _inks(self) -> tuple[Style, Style]:
-        """(tick label, axis line) styles from the theme, readable in dark and light themes.
-        Labels differ a little from the text colour and blanks stay unstyled, so an exported
-        SVG keeps each label in its own element, at its column."""
-        variables = self.app.theme_variables
-        fg = Color.parse(variables.get("foreground", "#e0e0e0"))
-        bg = Color.parse(variables.get("surface", "#1e1e1e"))
-        return Style(color=bg.blend(fg, 0.85).rich_color), Style(
-            color=bg.blend(fg, 0.45).rich_color
-        )
+        """(tick label, axis line) styles from the component classes (themeable in .tcss)."""
+        tick = self.get_component_rich_style("metric-plot--tick", partial=True)
+        axis = self.get_component_rich_style("metric-plot--axis", partial=True)
+        return tick, axis
 
     def _transformed(self, spec: PlotSpec) -> list[tuple[Trace, np.ndarray, np.ndarray | None]]:
         """(trace, y, raw y) with the log transform applied when the y axis is log."""
@@ -228,31 +230,48 @@ class MetricPlot(Widget):
                 canvas.line(np.asarray(trace.raw[0]), raw, faint(color, background), faint=True)
         for trace, y, _ in curves:
             canvas.line(np.asarray(trace.x), y, spec.colors.get(trace.run_id, (200, 200, 200)))
-        lines = self._canvas_lines(canvas, yticks, gutter, spec.cursor)
+        lines = self._canvas_lines(canvas, yticks, gutter, spec.cursor, self._shapes(spec))
         return [*lines, *self._x_axis(canvas, gutter, spec)]
 
     @staticmethod
+    def _shapes(spec: PlotSpec) -> list[str | None]:
+        """Marker shape of each canvas colour index (traces drawn in order, raw ones first)."""
+        faint = [None for t in spec.traces if t.raw]
+        return [*faint, *(spec.markers.get(t.run_id) for t in spec.traces)]
+
+    @staticmethod
     def _yticks(ylim: tuple[float, float], rows: int, log_y: bool) -> list[tuple[float, str]]:
-        """(position, label) of the y ticks, about one every 4 rows."""
-        ticks = nice_ticks(ylim[0], ylim[1], max(3, rows // 3))
+        """(position, label) of the y ticks, about one every 3 rows."""
+        ticks: list[float] = []
+        for count in range(max(3, rows // 3), max(4, rows // 2 + 1)):
+            ticks = nice_ticks(ylim[0], ylim[1], count)
+            if len(ticks) >= 2:
+                break
         if len(ticks) < 2:  # a range too odd for round ticks: label both ends
             ticks = [ylim[0], ylim[1]]
-        return [(t, fmt_num(10**t if log_y else t)) for t in ticks]
+        labels = number_labels([10**t if log_y else t for t in ticks])
+        return list(zip(ticks, labels, strict=True))
 
     def _canvas_lines(
-        self, canvas: Canvas, yticks: list[tuple[float, str]], gutter: int, cursor: float | None
-    ) -> list[Line]:
+        self, canvas: Canvas, yticks: list[tuple[float, str]], gutter: int, cursor: float | None,
+        shapes: list[str | None],
+    ) -> list[Line]:  # fmt: skip
         """The canvas rows with the y axis (ticks and labels) and the cursor column."""
         labels = {canvas.row_of(t): label for t, label in yticks}
         cursor_col = canvas.column_of(cursor) if cursor is not None else None
         styles = [Style(color=f"rgb({r},{g},{b})") for r, g, b in canvas.colors]
         ink, axis = self._inks()
         out = []
-        for row, chars in enumerate(canvas.chars()):
+        rows = canvas.chars()
+        colors_grid = canvas.color.copy()
+        for row, col, index, shape in _marker_cells(canvas, shapes):
+            rows[row] = rows[row][:col] + shape + rows[row][col + 1 :]
+            colors_grid[row, col] = index
+        for row, chars in enumerate(rows):
             label = labels.get(row) or ""
             line: Line = [(" " * (gutter - 1 - len(label)), None), (label, ink)]
             line.append(("┤" if label else "│", axis))
-            colors = canvas.color[row].tolist()
+            colors = colors_grid[row].tolist()
             start = 0
             for col in range(1, canvas.width + 1):
                 if col == canvas.width or colors[col] != colors[start]:
@@ -270,11 +289,12 @@ class MetricPlot(Widget):
     def _x_axis(self, canvas: Canvas, gutter: int, spec: PlotSpec) -> list[Line]:
         """The x axis line with tick marks and the tick labels under it."""
         lo, hi = canvas.xlim
-        if spec.x_axis == "step":
-            ticks = nice_ticks(lo, hi, max(3, canvas.width // 12))
-            pairs = [(t, fmt_num(t)) for t in ticks]
+        count = max(3, canvas.width // 12)
+        if spec.x_axis in ("wall", "relative"):
+            pairs = time_ticks(lo, hi, spec.x_axis, max(3, canvas.width // 14))
         else:
-            pairs = list(zip(*time_ticks(lo, hi, spec.x_axis), strict=True))
+            ticks = nice_ticks(lo, hi, count)
+            pairs = list(zip(ticks, number_labels(ticks), strict=True))
         marks = ["─"] * canvas.width
         row = [" "] * (gutter + canvas.width + 1)
         ink, axis = self._inks()

@@ -4,6 +4,7 @@ its size and the number of metrics), a page at a time, for scanning every metric
 from __future__ import annotations
 
 from textual.containers import Grid
+from textual.message import Message
 
 from curvelens.tui.widgets.metric_plot import MetricPlot, PlotSpec
 
@@ -34,6 +35,13 @@ class PlotGrid(Grid):
         height: 1fr;
     }
     """
+
+    class Resized(Message):
+        """The grid's size changed: its tiles are laid out for the old size."""
+
+    def on_resize(self) -> None:
+        """Ask for a new layout of the tiles."""
+        self.post_message(self.Resized())
 
     def shape(self, count: int) -> tuple[int, int]:
         """(columns, rows) of tiles for ``count`` metrics at the current size."""

@@ -24,6 +24,10 @@ class Status:
     """Full name of the run under the cursor."""
     error: str = ""
     """Why the run under the cursor could not be loaded (shown in red with a mark)."""
+    empty: bool = False
+    """The filter matches no run."""
+    hidden: int = 0
+    """Selected runs the filter hides (they leave the plot)."""
 
 
 class StatusBar(Static):
@@ -51,7 +55,11 @@ class StatusBar(Static):
             text.append("█" * done + "░" * (width - done) + " ")
         else:
             text.append(f"{status.shown}/{status.total} runs ")
+        if status.empty:
+            text.append("no run matches the filter ", style="bold yellow")
         text.append(f"{status.selected} sel ")
+        if status.hidden:
+            text.append(f"({status.hidden} hidden by the filter, not plotted) ", style="yellow")
         if status.warnings:
             text.append(f"⚠ {status.warnings} (w) ", style="bold yellow")
         if status.view:

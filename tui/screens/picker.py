@@ -1,6 +1,6 @@
-"""The metric picker: a filter box over every metric of the selected runs, grouped by a
-prefix two or more share (``train_``, ``mode2_``, ``eval/``; the rest under "other"); typing
-filters, enter picks, esc cancels."""
+"""The picker: a filter box over a list (metrics of the selected runs, or what to group runs
+by), grouped by a prefix two or more share (``train_``, ``mode2_``, ``eval/``; the rest under
+"other"); typing filters, enter picks, esc cancels."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from curvelens.tui.text import clean
+from curvelens.core.printable import printable
+from curvelens.tui.keys import PICKER_BINDINGS
 
 
 def prefix(metric: str) -> str:
@@ -44,25 +45,26 @@ def matching(metrics: list[str], text: str) -> list[str]:
     return [m for m in metrics if pattern.search(m)]
 
 
-class MetricPicker(ModalScreen[str | None]):
-    """Returns the picked metric name, or None."""
+class Picker(ModalScreen[str | None]):
+    """Returns the picked option, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "cancel", id="picker.cancel", tooltip="close the picker"),
-        Binding("down", "move(1)", "down", show=False, id="picker.down", tooltip="next"),
-        Binding("up", "move(-1)", "up", show=False, id="picker.up", tooltip="previous"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*PICKER_BINDINGS]
 
-    def __init__(self, metrics: list[str], current: str | None) -> None:
+    def __init__(
+        self, metrics: list[str], current: str | None,
+        placeholder: str = "filter metrics (regex)", grouped: bool = True,
+    ) -> None:  # fmt: skip
         super().__init__()
+        self.grouped = grouped
         self.metrics = metrics
         self.current = current
+        self.placeholder = placeholder
         self.filter_text = ""
         """What is typed in the filter box (the grid keeps it as its metric filter)."""
 
     def compose(self) -> ComposeResult:
         """Filter box over the list."""
-        yield Input(placeholder="filter metrics (regex)", id="picker-input")
+        yield Input(placeholder=self.placeholder, id="picker-input")
         yield OptionList(id="picker-list")
 
     def on_mount(self) -> None:
@@ -77,10 +79,12 @@ class MetricPicker(ModalScreen[str | None]):
         shown = matching(self.metrics, text)
         options = self.query_one(OptionList)
         options.clear_options()
-        for header, names in groups(shown):
-            options.add_option(Option(Text(header, style="bold dim"), disabled=True))
+        for header, names in groups(shown) if self.grouped else [("", shown)]:
+            if header:
+                label = Text(printable(header), style="bold dim")
+                options.add_option(Option(label, disabled=True))
             for name in names:
-                label = Text("  " + clean(name), style="bold" if name == self.current else "")
+                label = Text("  " + printable(name), style="bold" if name == self.current else "")
                 options.add_option(Option(label, id=name))
         target = self.current if self.current in shown else (shown[0] if shown else None)
         if target is not None:

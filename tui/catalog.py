@@ -1,0 +1,114 @@
+"""The loaded data the app shows: discovered runs, their entries (unique names), per-metric
+series and every warning. It changes only as runs load; what is shown of it is the View."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from curvelens.core.schema import Issue, RunData, RunRef
+from curvelens.tui import state
+from curvelens.tui.runfilter import compile_filter
+from curvelens.tui.runs import RunEntry, Values, entry_of, first_metric, names_of, ordered
+from curvelens.tui.series import Series, SeriesStore
+from curvelens.tui.state import FIRST_SELECTED, View
+
+
+class Catalog:
+    """Runs by id in discovery order, with the series store and the warnings."""
+
+    def __init__(self) -> None:
+        self.refs: list[RunRef] = []
+        self.entries: dict[str, RunEntry] = {}
+        self.store = SeriesStore()
+        self.issues: list[tuple[str, Issue]] = []
+        """(run name or "" for discovery, issue) for every warning."""
+        self.total: int | None = None
+        """Runs to load; None while discovery runs."""
+        self.loaded = 0
+        self._log_names: dict[str, str] = {}
+        self._values: dict[tuple[int, str], Values] = {}
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever runs are added (results computed before are stale)."""
+        return self.store.generation + len(self.entries)
+
+    @property
+    def run_paths(self) -> list[Path]:
+        """Every discovered run's folder or file (exports never go inside one)."""
+        return [ref.path for ref in self.refs]
+
+    def discovered(self, refs: tuple[RunRef, ...], issues: tuple[Issue, ...]) -> None:
+        """Discovery finished: placeholders for every run."""
+        self.refs, self.total = list(refs), len(refs)
+        self.issues.extend(("", issue) for issue in issues)
+        self._rename()
+
+    def add(self, batch: list[tuple[RunData, dict[str, Series]]]) -> None:
+        """A batch of runs loaded."""
+        for run, series in batch:
+            self._log_names[run.ref.id] = run.ref.name
+            self.store.add(run.ref.id, series)
+            self.issues.extend((run.ref.name, issue) for issue in run.issues)
+            if run.error is not None:
+                self.issues.append((run.ref.name, Issue(run.ref.path, f"not loaded: {run.error}")))
+            self.entries[run.ref.id] = entry_of(run.ref, run, run.ref.name)
+        self.loaded += len(batch)
+        self._values.clear()
+        self._rename()
+
+    def _rename(self) -> None:
+        """Entries for every ref, with names unique across all runs known so far."""
+        names = names_of(self.refs, self._log_names)
+        for ref in self.refs:
+            old = self.entries.get(ref.id)
+            if old is None:
+                self.entries[ref.id] = entry_of(ref, None, names[ref.id])
+            elif old.name != names[ref.id]:
+                self.entries[ref.id] = replace(old, name=names[ref.id])
+
+    def values(self, metric: str | None) -> Values:
+        """(last, best, last step) of ``metric`` for every run that logged it, cached."""
+        if not metric:
+            return {}
+        key = (self.generation, metric)
+        if key not in self._values:
+            from curvelens.core.analysis.direction import higher_is_better
+
+            up, out = higher_is_better(metric), {}
+            for run_id in self.entries:
+                series = self.store.get(run_id, metric)
+                if series is None or not series.value.size:
+                    continue
+                finite = series.value[np.isfinite(series.value)]
+                best = float(finite.max() if up else finite.min()) if finite.size else math.nan
+                out[run_id] = (float(series.value[-1]), best, float(series.step[-1]))
+            self._values = {key: out}
+        return self._values[key]
+
+    def shown(self, view: View) -> list[RunEntry]:
+        """Runs passing the filter, in display order."""
+        test = compile_filter(view.filter)
+        kept = [e for e in self.entries.values() if test(e)]
+        values = self.values(view.metric)
+        return ordered(kept, view.sort, view.sort_reverse, values, view.pins, view.group_by)
+
+    def metrics(self, run_ids: list[str] | None = None) -> list[str]:
+        """Sorted metrics of ``run_ids`` (all runs when None)."""
+        return self.store.metrics(run_ids)
+
+    def first_view(self, view: View) -> View:
+        """``view`` with the first view's selection and metric (until the user picks): the
+        first runs in display order that logged anything, and the metric most of them have."""
+        ids = [e.id for e in self.shown(view) if e.loaded and self.store.run_metrics(e.id)]
+        first = ids[:FIRST_SELECTED]
+        metric = first_metric([self.store.run_metrics(i) for i in first])
+        return state.first_view(view, ids, metric, FIRST_SELECTED)
+
+    def param_keys(self) -> list[str]:
+        """Every param key of any run, sorted."""
+        return sorted({k for e in self.entries.values() for k in e.params})

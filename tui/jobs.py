@@ -1,0 +1,100 @@
+"""What the app's thread workers run: plain functions that call core and post the results
+as messages (``post`` is thread-safe), and :class:`Latest`, which runs one job at a time and
+keeps only the newest request meanwhile (thread workers cannot be interrupted)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from textual.message import Message
+
+from curvelens.tui.anomalies import SeriesMap, find_anomalies
+from curvelens.tui.messages import (
+    AnomaliesReady,
+    LoadProgress,
+    RunsDiscovered,
+    RunsLoaded,
+    StatsReady,
+)
+from curvelens.tui.plotdata import Visible, stats_frame
+
+Post = Callable[[Message], object]
+BATCH_SECONDS = 0.25
+"""Loaded runs reach the UI at most this often (the first batch at once)."""
+BATCH_SECONDS_PER_RUN = 0.002
+"""...and no more often than this times the runs loaded so far: each batch rebuilds the run
+list, so with a thousand runs fixed-rate batches would starve the loader."""
+
+
+def load(
+    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], post: Post,
+    cancelled: Callable[[], bool],
+) -> None:  # fmt: skip
+    """Discover, then drain core's one loading path, posting coalesced batches of runs."""
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import iter_load
+    from curvelens.tui.series import split_points
+
+    found = discover(paths, pattern, exclude)
+    post(RunsDiscovered(found.runs, found.issues))
+    pending: list[tuple[object, object]] = []
+    done, last = 0, 0.0
+    for batch in iter_load(found.runs):
+        if cancelled():
+            return
+        pending.extend((run, split_points(run.points)) for _, run in batch)
+        done += len(batch)
+        interval = max(BATCH_SECONDS, BATCH_SECONDS_PER_RUN * done)
+        if time.monotonic() - last > interval or done == len(found.runs):
+            post(RunsLoaded(pending))  # type: ignore[arg-type]
+            post(LoadProgress(done, len(found.runs)))
+            pending, last = [], time.monotonic()
+    if pending:
+        post(RunsLoaded(pending))  # type: ignore[arg-type]
+        post(LoadProgress(done, len(found.runs)))
+
+
+def summarize(key: tuple[object, ...], views: list[Visible], metric: str, post: Post) -> None:
+    """Summary of the visible points (polars releases the GIL)."""
+    import polars as pl
+
+    from curvelens.core.analysis.summary import summarize as summary_of
+
+    frame = stats_frame(views, metric)
+    post(StatsReady(key, summary_of(frame) if frame.height else pl.DataFrame()))
+
+
+def anomalies(series: SeriesMap, metric: str | None, post: Post) -> None:
+    """Every anomaly of the plotted runs' metrics."""
+    post(AnomaliesReady(find_anomalies(series, metric)))
+
+
+class Latest:
+    """Run ``start(request)`` for one request at a time; a request made while one runs waits,
+    replacing any older waiting one, and starts when :meth:`finished` is called."""
+
+    def __init__(self, start: Callable[[object], object]) -> None:
+        self._start = start
+        self._busy = False
+        self._next: object | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A job is running."""
+        return self._busy
+
+    def submit(self, request: object) -> None:
+        """Start ``request`` now, or after the running one."""
+        if self._busy:
+            self._next = request
+            return
+        self._busy = True
+        self._start(request)
+
+    def finished(self) -> None:
+        """The running job ended: start the waiting request, if any."""
+        self._busy = False
+        if self._next is not None:
+            request, self._next = self._next, None
+            self.submit(request)
