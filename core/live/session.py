@@ -37,14 +37,17 @@ class PollReport:
 
     def describe(self) -> str:
         """``polled 20:31:05: 2 runs changed (+140 points), 1 new``."""
-        when = self.at.astimezone().strftime("%H:%M:%S")
+        return f"polled {self.at.astimezone().strftime('%H:%M:%S')}: {self.found()}"
+
+    def found(self) -> str:
+        """``2 runs changed (+140 points), 1 new``, or ``no change``."""
         if not self.changed:
-            return f"polled {when}: no change"
+            return "no change"
         runs = "run" if self.changed == 1 else "runs"
         parts = [f"{self.changed} {runs} changed (+{self.points} points)"]
         parts += [f"{self.new} new"] if self.new else []
         parts += [f"{self.gone} gone"] if self.gone else []
-        return f"polled {when}: " + ", ".join(parts)
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
