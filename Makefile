@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/tui_redraw.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/live_poll.py
+	$(BIN)/python bench/live_redraw.py
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/tfevents_speed.py
 
