@@ -55,6 +55,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/tui_redraw.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/live_poll.py
+	$(BIN)/python bench/live_redraw.py
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/tfevents_speed.py
 

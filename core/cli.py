@@ -1,4 +1,5 @@
-"""The headless commands (``summary``, ``compare``, ``report``): load runs, write a report.
+"""The headless commands (``summary``, ``compare``, ``report``, ``tail``): load runs, write a
+report, or follow runs as they are written.
 
 No UI import here: the launcher adds these commands to the ``curvelens`` group.
 Exit codes: 0 when at least one run loaded, 1 when nothing could be read, 2 on usage errors.
@@ -6,6 +7,7 @@ Exit codes: 0 when at least one run loaded, 1 when nothing could be read, 2 on u
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -197,11 +199,60 @@ def group_or_exit(
 from curvelens.core.compare_cli import compare, report  # noqa: E402
 
 
+@click.command("tail")
+@source_options
+@click.option("--metrics", "metrics", metavar="REGEX", help="Only metrics matching REGEX.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@click.option("--from-start", is_flag=True, help="Print the points already written first.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=2.0,
+    show_default=True,
+    help="Seconds between polls (longer automatically when a poll is slow).",
+)
+def tail(
+    paths: tuple[Path, ...],
+    pattern: str | None,
+    exclude: tuple[str, ...],
+    metrics: str | None,
+    fmt: str,
+    from_start: bool,
+    interval: float,
+) -> None:
+    """Print each new point as it is written, one line per point; new runs are followed
+    too. Ctrl-C stops (exit 0)."""
+    import sys
+
+    from curvelens.core.live.follow import follow
+
+    wanted = regex_option(metrics)
+
+    def out(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+        follow(
+            paths,
+            pattern=pattern,
+            exclude=exclude,
+            metrics=wanted,
+            fmt=fmt,
+            from_start=from_start,
+            interval=interval,
+            out=out,
+            err=lambda text: click.echo(text, err=True, nl=False),
+        )
+
+
 def _commands() -> tuple[click.Command, ...]:
     """The headless commands, in the order ``curvelens --help`` lists them."""
     from curvelens.core.cache_cli import cache
 
-    return (summary, compare, report, cache)
+    return (summary, compare, report, tail, cache)
 
 
 COMMANDS: tuple[click.Command, ...] = _commands()

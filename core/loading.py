@@ -1,11 +1,10 @@
 """Loading discovered runs into :class:`RunData` quickly, never raising on bad data.
 
-Status rules: ``error`` when the run could not be read; ``finished``/``failed`` when the
-format records it; ``running`` when the newest log file changed within
-:data:`RUNNING_WINDOW_S` seconds; else ``unknown``. ``updated`` is that newest log file's
-mtime (UTC). A reader's ``pending`` issues (a last line cut mid-write) join the run's issues
-unless it is ``running``. ``RunData.ref`` is the discovered ref, with ``name`` replaced by
-the name the log records when it has one (``ReadResult.name``); id, path and format stay.
+Status rules: :mod:`curvelens.core.live.status` (``error`` when the run could not be
+read). ``updated`` is the newest log file's mtime (UTC). A reader's ``pending`` issues (a
+last line cut mid-write) join the run's issues unless it is ``running``. ``RunData.ref``
+is the discovered ref, with ``name`` replaced by the name the log records when it has one
+(``ReadResult.name``); id, path and format stay.
 Params of a run inside a Hydra job folder include its saved config and overrides
 (:mod:`curvelens.core.readers.hydra`), whatever the log format.
 Reading only opens files for reading: nothing is written under run folders.
@@ -28,12 +27,13 @@ import polars as pl
 
 from curvelens.core.cache import Entry, ParseCache, open_cache
 from curvelens.core.cachecodec import summary_frames
+from curvelens.core.live.status import CRASH_AFTER_S, run_status
 from curvelens.core.readers import ReadError, ReadResult, get_reader
 from curvelens.core.readers.hydra import hydra_params
 from curvelens.core.readers.textfile import confined
 from curvelens.core.schema import POINTS, RUN_POINTS, RunData, RunRef, empty_points
 
-RUNNING_WINDOW_S = 300.0
+RUNNING_WINDOW_S = CRASH_AFTER_S
 """A run whose newest log file changed less than this many seconds ago is ``running``."""
 MAX_WORKERS = 4
 CACHE_BATCH = 200
@@ -69,7 +69,9 @@ def _run_data(
 ) -> RunData:
     """The RunData of a successful read (status, updated time, pending issues)."""
     updated = _newest_mtime(result.files)
-    status = _status(result, updated)
+    # a cached run is judged by its summary (its points are read on first use)
+    points = summary if load_points is not None and summary is not None else result.points
+    status = run_status(ref.format, result.status, updated, points)
     hydra, hydra_issues = hydra_params(ref.path)  # Hydra's saved config, any format
     issues = result.issues + tuple(hydra_issues)
     return RunData(
@@ -263,12 +265,3 @@ def _newest_mtime(files: Sequence[Path]) -> datetime | None:
         except OSError:
             continue
     return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else None
-
-
-def _status(result: ReadResult, updated: datetime | None) -> str:
-    """Apply the status rules of the module docstring to a successful read."""
-    if result.status in ("finished", "failed", "running"):
-        return result.status
-    if updated is not None and time.time() - updated.timestamp() < RUNNING_WINDOW_S:
-        return "running"
-    return "unknown"

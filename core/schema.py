@@ -37,8 +37,8 @@ RUN_POINTS: Mapping[str, pl.DataType] = {"run": pl.String(), **POINTS}
 
 PARAM_PREFIX = "param."
 
-#: Run status values. ``running`` means the log changed recently or has no end marker.
-STATUSES = ("finished", "running", "failed", "unknown", "error")
+#: Run status values (rules: :mod:`curvelens.core.live.status`); ``unknown`` until read.
+STATUSES = ("running", "finished", "crashed", "diverged", "stopped", "gone", "unknown", "error")
 
 
 def empty_points() -> pl.DataFrame:

@@ -42,7 +42,8 @@ class CurvelensApp(App[None]):
         super().__init__()
         self.paths = list(paths)
         self.config = config or Config()
-        self.main = MainScreen(paths, pattern, exclude, load_state(paths, self.config), clock)
+        view = load_state(paths, self.config)
+        self.main = MainScreen(paths, pattern, exclude, view, clock, self.config.poll_interval)
         """The main screen (kept so actions can reach it from modal screens)."""
 
     def on_mount(self) -> None:

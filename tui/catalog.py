@@ -29,6 +29,8 @@ class Catalog:
         self.total: int | None = None
         """Runs to load; None while discovery runs."""
         self.loaded = 0
+        self.poll = ""
+        """When the runs on disk were last polled and what that found (live runs)."""
         self._log_names: dict[str, str] = {}
         self._values: dict[tuple[int, str], Values] = {}
 
@@ -60,6 +62,21 @@ class Catalog:
         self.loaded += len(batch)
         self._values.clear()
         self._rename()
+
+    def update(
+        self, batch: list[tuple[RunData, dict[str, Series]]], new: tuple[RunRef, ...]
+    ) -> None:
+        """A poll replaced the runs of ``batch`` and found the ``new`` runs (in ``batch``)."""
+        known = {ref.id for ref in self.refs}
+        fresh = [ref for ref in new if ref.id not in known]
+        self.refs.extend(fresh)
+        if self.total is not None:
+            self.total += len(fresh)
+        names = {run.ref.name for run, _ in batch}
+        self.issues = [(name, issue) for name, issue in self.issues if name not in names]
+        replaced = sum(1 for run, _ in batch if run.ref.id in known)
+        self.add(batch)
+        self.loaded -= replaced
 
     def _rename(self) -> None:
         """Entries for every ref, with names unique across all runs known so far."""

@@ -9,12 +9,14 @@ from collections.abc import Callable, Sequence
 
 from textual.message import Message
 
+from curvelens.core.live.session import LiveRuns
 from curvelens.tui.anomalies import SeriesMap, find_anomalies
 from curvelens.tui.messages import (
     AnomaliesReady,
     LoadProgress,
     RunsDiscovered,
     RunsLoaded,
+    RunsUpdated,
     StatsReady,
 )
 from curvelens.tui.plotdata import Visible, stats_frame
@@ -29,14 +31,18 @@ list, so with a thousand runs fixed-rate batches would starve the loader."""
 
 def load(
     paths: Sequence[str], pattern: str | None, exclude: Sequence[str], post: Post,
-    cancelled: Callable[[], bool],
+    cancelled: Callable[[], bool], live: LiveRuns | None = None,
 ) -> None:  # fmt: skip
-    """Discover, then drain core's one loading path, posting coalesced batches of runs."""
+    """Discover, then drain core's one loading path, posting coalesced batches of runs;
+    ``live`` watches the runs from before they load (a write meanwhile shows at its first
+    poll) and holds them as they load."""
     from curvelens.core.discovery import discover
     from curvelens.core.loading import iter_load
     from curvelens.tui.series import split_points
 
     found = discover(paths, pattern, exclude)
+    if live is not None:
+        live.poller.watch(found.runs)
     post(RunsDiscovered(found.runs, found.issues))
     pending: list[tuple[object, object]] = []
     done, last = 0, 0.0
@@ -44,6 +50,8 @@ def load(
         if cancelled():
             return
         pending.extend((run, split_points(run.points)) for _, run in batch)
+        if live is not None:
+            live.hold(run for _, run in batch)
         done += len(batch)
         interval = max(BATCH_SECONDS, BATCH_SECONDS_PER_RUN * done)
         if time.monotonic() - last > interval or done == len(found.runs):
@@ -53,6 +61,16 @@ def load(
     if pending:
         post(RunsLoaded(pending))  # type: ignore[arg-type]
         post(LoadProgress(done, len(found.runs)))
+
+
+def poll(live: LiveRuns, post: Post) -> None:
+    """One poll of the runs on disk (core's live poller); the runs it changed, split."""
+    from curvelens.tui.series import split_points
+
+    done = live.poll()
+    runs = [(run, split_points(run.points)) for run in done.changed.values()]
+    new = tuple(change.ref for change in done.result.changes if change.new)
+    post(RunsUpdated(runs, new, done.report))
 
 
 def summarize(key: tuple[object, ...], views: list[Visible], metric: str, post: Post) -> None:

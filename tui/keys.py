@@ -82,6 +82,8 @@ MAIN_BINDINGS: list[Binding] = [
     _b("greater_than_sign", "pan(1)", "plot.pan_right", "pan>", "pan right"),
     _b("r", "apply('reset')", "plot.reset", "reset", "reset zoom and cursor"),
     _b("G", "apply('bands')", "plot.groups", "groups", "toggle seed-group mean ± std bands"),
+    _b("F", "apply('follow')", "plot.follow", "follow", "keep the newest steps in a zoom (live)"),
+    _b("R", "reload", "app.reload", "reload", "poll the runs on disk now"),
     _b("A", "anomalies", "analysis.anomalies", "anomalies", "list anomalies, jump to one"),
     _b("e", "export", "app.export", "export", "export the view's summary to Markdown"),
 ]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from textual.message import Message
 
+from curvelens.core.live.session import PollReport
 from curvelens.core.schema import Issue, RunData, RunRef
 from curvelens.tui.anomalies import Found
 from curvelens.tui.series import Series
@@ -34,6 +35,18 @@ class RunsLoaded(Message):
     bubble = False
 
     runs: list[tuple[RunData, dict[str, Series]]]
+
+
+@dataclass
+class RunsUpdated(Message):
+    """A poll of the runs on disk: the runs it changed (points split per metric), the runs
+    it found new, and what it found."""
+
+    bubble = False
+
+    runs: list[tuple[RunData, dict[str, Series]]]
+    new: tuple[RunRef, ...]
+    report: PollReport
 
 
 @dataclass

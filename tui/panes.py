@@ -150,6 +150,7 @@ def status(
     flags += ["zoom"] if view.x_range else []
     flags += ["grid"] if view.grid else []
     flags += [f"by {printable(view.group_by)}"] if view.group_by else []
+    flags += ["follow"] if view.follow else []
     entry = catalog.entries.get(current or "")
     hidden = len(view.selected) - plotted_count if view.filter else 0
     return Status(
@@ -158,7 +159,7 @@ def status(
         hint=f"{entry.path} ({entry.format})" if entry else "",
         error=(entry.error or "") if entry else "",
         empty=bool(view.filter) and shown == 0 and bool(catalog.entries),
-        hidden=max(hidden, 0),
+        hidden=max(hidden, 0), poll=catalog.poll,
     )  # fmt: skip
 
 

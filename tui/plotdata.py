@@ -4,6 +4,7 @@ selected run's series (axis, smoothing, zoom), downsampled traces, y limits, cur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -88,21 +89,12 @@ def compute(store: SeriesStore, run_ids: list[str], opts: View) -> list[Visible]
     """:func:`visible` for each run that has something to show, in ``run_ids`` order
     (memoised: plot, readout, stats and compare all ask for the same view)."""
     weight = opts.weight if opts.smoothing != "off" else None
-    key = (
-        "visible",
-        tuple(run_ids),
-        opts.metric,
-        opts.x_axis,
-        opts.x_range,
-        opts.smoothing,
-        weight,
-    )
-
-    def build() -> list[Visible]:
-        out = [visible(store, run_id, opts) for run_id in run_ids]
-        return [v for v in out if v is not None]
-
-    return store.memo(key, build)
+    view = (opts.metric, opts.x_axis, opts.x_range, opts.smoothing, weight)
+    out = [
+        store.memo(("visible", run_id, *view), partial(visible, store, run_id, opts))
+        for run_id in run_ids
+    ]  # memoised per run: new points in one run recompute that run only
+    return [v for v in out if v is not None]
 
 
 def _plottable(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,8 @@ SMOOTH_CACHE_SIZE = 64
 #: Memoised derived values (downsampled traces, summaries).
 MEMO_SIZE = 512
 T = TypeVar("T")
+PER_RUN = frozenset({"visible"})
+"""Memo keys ``(kind, run_id, ...)`` derived from one run only (kept when another changes)."""
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,14 @@ class SeriesStore:
         """Bumped whenever a run is added: results computed before belong to older data."""
 
     def add(self, run_id: str, series: dict[str, Series]) -> None:
-        """Store (or replace) one run's series and forget its smoothed versions."""
+        """Store (or replace) one run's series and forget what was derived from it: its
+        smoothed versions and memoised traces, and every memo over several runs."""
         self._runs[run_id] = series
         self.generation += 1
         for key in [k for k in self._smoothed if k[0] == run_id]:
             del self._smoothed[key]
-        self._memo.clear()
+        for memo_key in [k for k in self._memo if k[0] not in PER_RUN or k[1] == run_id]:
+            del self._memo[memo_key]
 
     def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()`` cached under ``key`` (bounded LRU; cleared when runs change), for

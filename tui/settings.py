@@ -36,6 +36,8 @@ class Config:
     """Whether smoothing starts on."""
     smoothing_weight: float = 0.6
     """Default EMA weight, 0 <= w < 1."""
+    poll_interval: float = 2.0
+    """Seconds between polls of the runs on disk (longer when polls are slow); 0: off."""
     export_dir: str = ""
     """Where ``e`` writes summaries (default: the current directory; never a run folder)."""
     keys: dict[str, str] = field(default_factory=dict)
@@ -61,6 +63,10 @@ def _check(name: str, value: Any, themes: Collection[str]) -> None:
         raise ConfigError(f"export_dir must be a path string, not {value!r}")
     if name == "smoothing" and not isinstance(value, bool):
         raise ConfigError(f"smoothing must be true or false, not {value!r}")
+    if name == "poll_interval" and not (
+        isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    ):
+        raise ConfigError(f"poll_interval must be a number of seconds >= 0, not {value!r}")
     if name == "smoothing_weight" and not (
         isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
     ):

@@ -76,6 +76,8 @@ class View:
     """Cursor readout sorted by value instead of plot order."""
     bands: bool = False
     """Seed-group mean ± std bands on the plot."""
+    follow: bool = False
+    """Live runs: a zoomed range slides to keep the newest steps in view."""
     touched: bool = False
     """The user chose a selection (the first view no longer picks one)."""
 
@@ -260,6 +262,15 @@ def set_metric_filter(view: View, text: str) -> View:
     return replace(view, metric_filter=text)
 
 
+def follow_newest(view: View, full: Extent | None) -> View:
+    """With :attr:`View.follow`, a zoomed range that the newest step passed slides right
+    to end at it (same width); otherwise the view is kept as it is (zoom, cursor...)."""
+    if not view.follow or view.x_range is None or full is None or full[1] <= view.x_range[1]:
+        return view
+    low, high = view.x_range
+    return replace(view, x_range=(full[1] - (high - low), full[1]))
+
+
 def escape(view: View) -> View:
     """Leave one level: the maximised pane, then the filter, the grid's filter, the grid."""
     if view.maximised:
@@ -290,6 +301,7 @@ NAMED: dict[str, Callable[[View], View]] = {
     "outliers": partial(flip, name="ignore_outliers"),
     "readout_sort": partial(flip, name="readout_by_value"),
     "bands": partial(flip, name="bands"),
+    "follow": partial(flip, name="follow"),
     "reset": reset,
 }
 """Transitions that take nothing but the view, by the name their binding passes."""

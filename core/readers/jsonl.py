@@ -119,11 +119,12 @@ class _Lines:
         except ValueError as exc:
             self.issues.append(Issue(self.path, f"invalid JSON line skipped: {exc}", number))
 
-    def nul_issue(self) -> Issue | None:
-        """The Issue for lines holding NUL bytes; ReadError when no line is free of them."""
+    def nul_issue(self, whole: bool = True) -> Issue | None:
+        """The Issue for lines holding NUL bytes; ReadError when no line of a ``whole``
+        file is free of them."""
         if not self.nul_lines:
             return None
-        if not self.records and not self.issues:
+        if whole and not self.records and not self.issues:
             raise ReadError(self.path, NUL_EVERYWHERE)
         count = len(self.nul_lines)
         word = "line" if count == 1 else "lines"
@@ -170,13 +171,30 @@ def read_jsonl_frame(path: Path) -> tuple[pl.DataFrame, list[Issue], Issue | Non
     also the :data:`CUT_LINE` Issue of an unterminated last line and whether any line had
     content."""
     lines = read_lines(path)
-    nul = lines.nul_issue()
+    frame, issues = _frame(lines, whole=True)
+    return frame, issues, lines.cut, bool(lines.records or issues or lines.cut)
+
+
+def parse_jsonl_lines(
+    path: Path, data: bytes, first_line: int = 1
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """:func:`read_jsonl_frame` of ``data``: complete lines of ``path`` from the start of its
+    line ``first_line`` (the live poller's appended bytes); Issues keep file line numbers."""
+    lines = _Lines(path)
+    for number, raw in enumerate(io.BytesIO(data), start=first_line):
+        lines.add(number, raw if len(raw) <= MAX_LINE_BYTES else None)
+    return _frame(lines, whole=False)
+
+
+def _frame(lines: _Lines, whole: bool) -> tuple[pl.DataFrame, list[Issue]]:
+    """The records of ``lines`` as an all-String frame, and every Issue."""
+    nul = lines.nul_issue(whole)
     issues = ([nul] if nul is not None else []) + lines.issues
     records = lines.records
     columns = dict.fromkeys(key for record in records for key in record)
     schema = dict.fromkeys(columns, pl.String())
     frame = pl.from_dicts(records, schema=schema) if records else pl.DataFrame(schema=schema)
-    return frame, issues, lines.cut, bool(records or issues or lines.cut)
+    return frame, issues
 
 
 class JsonlReader(Reader):

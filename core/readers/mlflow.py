@@ -51,9 +51,17 @@ def key_files(folder: Path) -> list[tuple[str, Path]]:
 
 def parse_metric_file(key: str, path: Path, lists: PointLists) -> list[Issue]:
     """Append the complete lines of one metric file to ``lists``; bad lines become Issues."""
-    body, _partial = split_tail(read_log_bytes(path))
+    return parse_metric_lines(key, path, read_log_bytes(path), lists)
+
+
+def parse_metric_lines(
+    key: str, path: Path, data: bytes, lists: PointLists, first_line: int = 1
+) -> list[Issue]:
+    """:func:`parse_metric_file` on ``data``, bytes of ``path`` from the start of its line
+    ``first_line`` (the live poller's appended bytes); the unterminated rest is skipped."""
+    body, _partial = split_tail(data)
     bad: list[int] = []
-    for number, line in enumerate(decode(body).splitlines(), start=1):
+    for number, line in enumerate(decode(body).splitlines(), start=first_line):
         parts = line.split()
         if not parts:
             continue

@@ -221,8 +221,10 @@ class _Decoder:
         self.records.append(self.record)
 
 
-def decode_events(data: bytes) -> EventScalars:
-    """Decode every good record of an event file's bytes into scalars."""
+def decode_events(data: bytes, plugins: dict[str, str | None] | None = None) -> EventScalars:
+    """Decode every good record of an event file's bytes into scalars. ``plugins`` (tag ->
+    plugin name, updated in place) carries what earlier records of the file said when
+    ``data`` starts at a later record (the live poller's appended records)."""
     records = frame(data)
     out = EventScalars(end_offset=records.end_offset, cut_at=records.cut_at)
     out.problems.extend(records.problems)
@@ -233,6 +235,8 @@ def decode_events(data: bytes) -> EventScalars:
         return out
     fast = fast_scalars(data, starts, lengths)
     decoder = _Decoder(out)
+    if plugins is not None:
+        decoder.plugins = plugins
     view = memoryview(data)
     for index in np.flatnonzero(~fast.matched).tolist():
         start = int(starts[index])

@@ -44,6 +44,8 @@ class WandbLog:
     """Set when the run ended (an exit record was written)."""
     damage: list[str] = field(default_factory=list)
     """Each damaged place: where it is, what was wrong and how many records were lost."""
+    end_offset: int = 0
+    """File offset just past the last record decoded (where a later read resumes)."""
 
     @property
     def error(self) -> str | None:
@@ -58,27 +60,30 @@ class _Framing:
     data: bytes
     damage: list[str]
     pos: int = len(MAGIC)
+    base: int = 0
+    """File offset of ``data[0]`` (``pos`` is a file offset too)."""
 
     def chunks(self) -> Iterator[tuple[int, bytes]]:
         """(type, data) of every intact chunk in file order; stops at the live end."""
-        data = self.data
+        data, base = self.data, self.base
+        size = base + len(data)
         while True:
             room = BLOCK - self.pos % BLOCK
             if room < _CHUNK.size:
                 self.pos += room
                 continue
-            if self.pos + _CHUNK.size > len(data):
+            if self.pos + _CHUNK.size > size:
                 return
-            crc, length, kind = _CHUNK.unpack_from(data, self.pos)
+            crc, length, kind = _CHUNK.unpack_from(data, self.pos - base)
             start, end = self.pos + _CHUNK.size, self.pos + _CHUNK.size + length
-            if end > len(data) and kind in _KINDS and length <= room - _CHUNK.size:
+            if end > size and kind in _KINDS and length <= room - _CHUNK.size:
                 return  # a chunk still being written
-            if kind == 0 and data.count(0, self.pos) == len(data) - self.pos:
+            if kind == 0 and data.count(0, self.pos - base) == size - self.pos:
                 return  # zeros to the end: space reserved by a live writer
             if kind not in _KINDS or length > room - _CHUNK.size:
                 self._skip_block("bad chunk header")
                 continue
-            chunk = data[start:end]
+            chunk = data[start - base : end - base]
             if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != crc:
                 self._skip_block("checksum mismatch")
                 continue
@@ -88,7 +93,8 @@ class _Framing:
     def _skip_block(self, what: str) -> None:
         """Record the damage at ``pos`` and move to the start of the next block."""
         next_block = (self.pos // BLOCK + 1) * BLOCK
-        lost = _records_begun(self.data, self.pos, min(next_block, len(self.data)))
+        end = min(next_block, self.base + len(self.data)) - self.base
+        lost = _records_begun(self.data, self.pos - self.base, end)
         self.damage.append(
             f"{what} at byte {self.pos}: rest of its 32 KiB block skipped "
             f"({lost} record{'s' if lost != 1 else ''} lost), read resumed at byte {next_block}"
@@ -112,16 +118,21 @@ def _records_begun(data: bytes, pos: int, end: int) -> int:
     return max(count, 1)
 
 
-def records(data: bytes, damage: list[str] | None = None) -> Iterator[bytes]:
+def records(
+    data: bytes, damage: list[str] | None = None, offset: int = 0, ends: list[int] | None = None
+) -> Iterator[bytes]:
     """Reassembled record payloads. A damaged chunk (bad header or checksum) costs the rest
     of its 32 KiB block, described in ``damage``; the read resumes at the next block, where
-    continuation chunks of a record begun before the damage are dropped.
+    continuation chunks of a record begun before the damage are dropped. ``data`` holds the
+    file's bytes from ``offset`` (0, or where a record ended: the live poller's appended
+    bytes); ``ends`` gets the file offset just past each record yielded.
 
-    Raises ValueError when the file does not start with the W&B header.
+    Raises ValueError when ``offset`` is 0 and the file does not start with the W&B header.
     """
-    if not data.startswith(MAGIC):
+    if offset == 0 and not data.startswith(MAGIC):
         raise ValueError("not a W&B transaction log (bad file header)")
-    framing = _Framing(data, damage if damage is not None else [])
+    ends = ends if ends is not None else []
+    framing = _Framing(data, damage if damage is not None else [], offset or len(MAGIC), offset)
     pending: bytearray | None = None
     skipped, broken, resynced = len(framing.damage), 0, False
     for kind, chunk in framing.chunks():
@@ -131,24 +142,27 @@ def records(data: bytes, damage: list[str] | None = None) -> Iterator[bytes]:
             broken += pending is not None  # a record whose last chunk never came
             pending, resynced = (None if kind == _FULL else bytearray(chunk)), False
             if kind == _FULL:
+                ends.append(framing.pos)
                 yield chunk
         elif pending is None:
             broken += not resynced  # a continuation without its first chunk
         else:
             pending += chunk
             if kind == _LAST:
+                ends.append(framing.pos)
                 yield bytes(pending)
                 pending = None
     if broken:
         framing.damage.append(f"{broken} records with missing chunks skipped")
 
 
-def decode_log(data: bytes) -> WandbLog:
-    """The history, run name, start time and exit code of a ``.wandb`` file's bytes; each
-    malformed record costs only itself (counted in :attr:`WandbLog.damage`)."""
-    out, budget = WandbLog(), Budget()
+def decode_log(data: bytes, offset: int = 0) -> WandbLog:
+    """The history, run name, start time and exit code of a ``.wandb`` file's bytes (from
+    ``offset``, see :func:`records`); each malformed record costs only itself (counted in
+    :attr:`WandbLog.damage`)."""
+    out, budget, ends = WandbLog(end_offset=offset), Budget(), list[int]()
     bad, first_bad = 0, ""
-    for number, payload in enumerate(records(data, out.damage), start=1):
+    for number, payload in enumerate(records(data, out.damage, offset, ends), start=1):
         if number % 4096 == 0 and budget.spent():
             out.damage.append(f"record {number}: {budget.message('records')}")
             break
@@ -157,6 +171,7 @@ def decode_log(data: bytes) -> WandbLog:
         except (ValueError, IndexError, struct.error, RecursionError, OverflowError) as exc:
             bad += 1
             first_bad = first_bad or f"record {number}: {exc}"
+        out.end_offset = ends[-1]
     if bad:
         out.damage.append(f"{bad} malformed record{'s' if bad > 1 else ''} skipped ({first_bad})")
     return out

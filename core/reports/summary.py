@@ -58,6 +58,7 @@ class RunSummary:
     format: str
     params: Mapping[str, str | int | float | bool | None]
     resumed: bool
+    status: str
     warnings: tuple[str, ...]
     metrics: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
     """metric -> statistic (see :data:`STATS`) -> value; None when undefined."""
@@ -77,6 +78,7 @@ def build_summary(runs: Sequence[RunData], metrics: re.Pattern[str] | None) -> l
             format=run.ref.format,
             params=dict(run.params),
             resumed=run.resumed,
+            status=run.status,
             warnings=tuple(str(issue) for issue in run.issues),
             metrics=stats.get(str(index), {}),
         )
@@ -176,6 +178,7 @@ def _run_json(run: RunSummary) -> dict[str, object]:
         "format": run.format,
         "params": params,
         "resumed": run.resumed,
+        "status": run.status,
         "warnings": list(run.warnings),
         "metrics": {m: _stats_json(stats) for m, stats in run.metrics.items()},
     }

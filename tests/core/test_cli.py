@@ -67,7 +67,16 @@ def test_summary_json_schema_and_nan_as_null(root: Path) -> None:
     payload = _summary_json(str(root), "--metrics", "^train_loss$|grad_norm")
     assert set(payload) == {"runs"} and len(payload["runs"]) == 6
     for run in payload["runs"]:
-        assert set(run) == {"name", "path", "format", "params", "resumed", "warnings", "metrics"}
+        assert set(run) == {
+            "name",
+            "path",
+            "format",
+            "params",
+            "resumed",
+            "status",
+            "warnings",
+            "metrics",
+        }
         assert set(run["metrics"]) == {"train_loss", "grad_norm"}
         assert all(set(m) == STATS for m in run["metrics"].values())
         assert run["params"]["model.position_encoding"] in {"learned", "rope"}
@@ -76,6 +85,8 @@ def test_summary_json_schema_and_nan_as_null(root: Path) -> None:
     assert loss["last"] is None and loss["first"] is not None
     assert loss["nan_count"] == demo.DEMO_STEPS - demo.DEMO_NAN_STEP + 1
     assert nan_run["metrics"]["grad_norm"]["last"] is None
+    assert nan_run["status"] == "diverged"  # its loss became NaN
+    assert {r["status"] for r in payload["runs"] if r is not nan_run} <= {"running", "stopped"}
 
 
 def test_half_written_run_loads(root: Path) -> None:

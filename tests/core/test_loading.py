@@ -187,13 +187,13 @@ def test_stack_points_adds_the_run_id(tmp_path: Path) -> None:
     assert stack_points([]).schema == pl.Schema(RUN_POINTS)
 
 
-def test_status_running_then_unknown_by_log_age(tmp_path: Path) -> None:
+def test_status_running_then_stopped_by_log_age(tmp_path: Path) -> None:
     log = _write(tmp_path / "metrics.csv", "step,loss\n1,2\n")
     assert load_run(_ref(log)).status == "running"
     old = time.time() - RUNNING_WINDOW_S - 60
     os.utime(log, (old, old))
     run = load_run(_ref(log))
-    assert run.status == "unknown"
+    assert run.status == "stopped"
     assert run.updated is not None and abs(run.updated.timestamp() - old) < 1e-3
 
 

@@ -27,7 +27,7 @@ def test_config_status_and_system_metrics_as_the_sdk_decodes_them() -> None:
         run = runs[name]
         config = flatten_config({k: v for k, v in expected["config"].items() if k != "_wandb"})
         assert {k: v for k, v in run.params.items() if k != "wandb.name"} == config
-        assert run.status == ("finished" if expected["exit_code"] == 0 else "failed")
+        assert run.status == ("finished" if expected["exit_code"] == 0 else "crashed")
         for when, key, value in expected["stats"]:
             rows = run.points.filter(
                 (pl.col("metric") == f"system/{key}") & (pl.col("wall_time") == when)

@@ -74,8 +74,8 @@ async def test_resize_refits_the_name_column(app: CurvelensApp) -> None:
 async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        # the demo CSVs record no end status and their mtimes are old: unknown
-        assert set(column_cells(app, "status")) == {"-"}
+        # the demo CSVs record no end and their mtimes are old: stopped; the NaN run diverged
+        assert set(column_cells(app, "status")) == {"stop", "nan"}
         run_id, live, done = list(app.main.catalog.entries)[:3]
         entries = app.main.catalog.entries
         entries[live] = replace(entries[live], status="running")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -24,6 +25,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
+from curvelens.core.live.poller import Poller
+from curvelens.core.live.session import LiveRuns
 from curvelens.tui import jobs, panes, plotdata
 from curvelens.tui import messages as msg
 from curvelens.tui import state as st
@@ -61,10 +64,13 @@ class MainScreen(Screen[None]):
 
     def __init__(
         self, paths: Sequence[str], pattern: str | None, exclude: Sequence[str], view: st.View,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time, poll_interval: float = 0.0,
     ) -> None:  # fmt: skip
         super().__init__()
         self.paths, self.pattern, self.exclude, self.clock = list(paths), pattern, exclude, clock
+        self.live = _live(self.paths, pattern, exclude, poll_interval)
+        """Core's live poller of the runs on disk; None when following is off."""
+        self._polling = self._forced = False
         self.catalog = Catalog()
         self.slots: dict[str, int] = {}
         self.no_color = False
@@ -98,7 +104,34 @@ class MainScreen(Screen[None]):
     def _load(self) -> None:
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        jobs.load(self.paths, self.pattern, self.exclude, self.post_message, cancelled)
+        jobs.load(self.paths, self.pattern, self.exclude, self.post_message, cancelled, self.live)
+
+    def _poll(self) -> None:
+        """Poll the runs on disk in a worker, unless a poll is running."""
+        if self.live is not None and not self._polling:
+            self._polling = True
+            self._thread(partial(jobs.poll, self.live, self.post_message), "poll")
+
+    def action_reload(self) -> None:
+        """Poll the runs on disk now (the status bar then says what it found)."""
+        self._forced = True
+        self._poll()
+
+    @on(msg.RunsUpdated)
+    def _updated(self, message: msg.RunsUpdated) -> None:
+        """New points: the runs they changed are replaced, the view (zoom, cursor,
+        selection, pins, scroll) kept; with follow on, a zoom slides to the newest step.
+        The status bar says when a poll found something (or ``R`` asked for one)."""
+        if message.runs or self._forced:
+            when = time.strftime("%H:%M:%S", time.localtime(self.clock()))
+            self.catalog.poll = f"polled {when}: {message.report.found()}"
+            self._forced = False
+        if not message.runs:
+            self.refresh_panes(set())
+            return
+        self.catalog.update(message.runs, message.new)
+        self.set_reactive(MainScreen.view, st.follow_newest(self.view, self.full_extent()))
+        self.refresh_panes(set(st.PANE_INPUTS))
 
     @on(msg.RunsDiscovered)
     def _discovered(self, message: msg.RunsDiscovered) -> None:
@@ -296,3 +329,17 @@ class MainScreen(Screen[None]):
     def _worker_done(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "analysis" and event.worker.is_finished:
             self.comparer.finished()
+        if event.worker.group in ("load", "poll") and event.worker.is_finished:
+            self._polling = self._polling and event.worker.group != "poll"
+            if self.live is not None:  # the next poll: the interval after this one ended
+                self.set_timer(self.live.interval, self._poll)
+
+
+def _live(
+    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], interval: float
+) -> LiveRuns | None:
+    """Core's live runs over ``paths`` polled every ``interval`` seconds; None when 0."""
+    if interval <= 0:
+        return None
+    roots = [Path(path) for path in paths if Path(path).is_dir()]
+    return LiveRuns(Poller(roots, pattern=pattern, exclude=tuple(exclude)), interval=interval)

@@ -29,8 +29,9 @@ from curvelens.tui.keys import RUN_TABLE_BINDINGS, TABLE_BINDINGS
 from curvelens.tui.runs import MARKERS, PALETTE, RunEntry
 from curvelens.tui.text import fmt_age, fmt_step, fmt_value, rgb_style
 
-STATUS_WORDS = {"finished": "done", "running": "live", "failed": "fail", "error": "err",
-                "loading": "…", "unknown": "-"}  # fmt: skip
+STATUS_WORDS = {"finished": "done", "running": "live", "crashed": "fail", "diverged": "nan",
+                "stopped": "stop", "gone": "gone", "error": "err", "loading": "…",
+                "unknown": "-"}  # fmt: skip
 """Short status word of each status."""
 ALWAYS = ("mark", "name", "status", "last", "best")
 """Columns shown at any width (80 columns included)."""
@@ -206,7 +207,13 @@ class RunTable(DataTable[Text]):
         """Every cell of one row but the name, by column key."""
         entry = row.entry
         word = STATUS_WORDS.get(entry.status, entry.status[:4])
-        status_class = {"live": "live", "done": "done", "fail": "fail", "err": "error"}
+        status_class = {
+            "live": "live",
+            "done": "done",
+            "fail": "fail",
+            "nan": "fail",
+            "err": "error",
+        }
         style = self._style(f"run-table--{status_class.get(word, 'dim')}")
         return {
             "mark": self._mark(row),

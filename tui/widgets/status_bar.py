@@ -28,6 +28,8 @@ class Status:
     """The filter matches no run."""
     hidden: int = 0
     """Selected runs the filter hides (they leave the plot)."""
+    poll: str = ""
+    """When the runs on disk were last polled and what it found (live runs)."""
 
 
 class StatusBar(Static):
@@ -64,6 +66,8 @@ class StatusBar(Static):
             text.append(f"⚠ {status.warnings} (w) ", style="bold yellow")
         if status.view:
             text.append(f"│ {status.view} ", style="italic")
+        if status.poll:
+            text.append(f"│ {status.poll} ", style="dim")
         if status.hint:
             text.append(f"│ {status.hint}", style="dim")
         if status.error:
