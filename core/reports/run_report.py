@@ -35,6 +35,9 @@ FAMILIES: tuple[tuple[str, str, str, bool], ...] = (
     ("Gradient norm", "grad_norm", r"grad", False),
 )
 NO_PNG = "(PNG figures skipped: install the `png` extra, `pip install curvelens[png]`)"
+MAX_FIGURES = 60
+"""Figures per run or group at most: a run logging thousands of metrics gets a report, not
+thousands of plots."""
 #: Names the report itself uses at its top level: no run or group folder may take one.
 RESERVED = (
     "README.md",
@@ -97,7 +100,7 @@ def _curves(runs: Sequence[RunData], metric: str) -> Curve:
 
 def figures(runs: Sequence[RunData]) -> list[Figure]:
     """Plots of one run (or the mean curves of a group): one per metric family, then one per
-    remaining metric."""
+    remaining metric, :data:`MAX_FIGURES` at most (the summary still lists every metric)."""
     metrics = sorted({m for r in runs for m in r.metrics})
     label = "" if len(runs) == 1 else f" (mean of {len(runs)} runs)"
     used: set[str] = set()
@@ -108,7 +111,7 @@ def figures(runs: Sequence[RunData]) -> list[Figure]:
             used.update(members)
             curves = {m: _curves(runs, m) for m in members}
             out.append(Figure(title + label, stem, curves, logy))
-    rest = [m for m in metrics if m not in used]
+    rest = [m for m in metrics if m not in used][: max(0, MAX_FIGURES - len(out))]
     for m, stem in zip(rest, unique_names(rest, [f.stem for f in out]), strict=True):
         out.append(Figure(m + label, stem, {m: _curves(runs, m)}, False))
     return out
@@ -116,8 +119,9 @@ def figures(runs: Sequence[RunData]) -> list[Figure]:
 
 def comparison_figures(groups: Mapping[str, Sequence[RunData]]) -> list[Figure]:
     """One figure per metric with one curve per group (its mean curve), like the old
-    ``mode*_comparison.png``."""
+    ``mode*_comparison.png``; :data:`MAX_FIGURES` at most."""
     metrics = sorted({m for runs in groups.values() for r in runs for m in r.metrics})
+    metrics = metrics[:MAX_FIGURES]
     out = []
     for m, stem in zip(metrics, unique_names(metrics), strict=True):
         curves = {
