@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -24,7 +24,9 @@ from curvelens.core.cli import (
 )
 from curvelens.core.comparison.options import DEFAULT_PERSIST, At, CompareOptions
 from curvelens.core.printable import printable
-from curvelens.core.schema import RunData
+
+if TYPE_CHECKING:
+    from curvelens.core.schema import RunData
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -33,23 +33,52 @@ lazily inside the statistics)::
 Rules and the measured behaviour of every number are in README's METHODS section.
 """
 
-from curvelens.core.comparison.builder import build_comparison
-from curvelens.core.comparison.model import (
-    Aggregate,
-    Anomaly,
-    Comparison,
-    Direction,
-    DivergencePoint,
-    GroupStats,
-    GroupTest,
-    MetricComparison,
-    Overfit,
-    PairComparison,
-    Power,
-    RunValue,
-    Settled,
-)
-from curvelens.core.comparison.options import CompareOptions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from curvelens.core.comparison.builder import build_comparison
+    from curvelens.core.comparison.model import (
+        Aggregate,
+        Anomaly,
+        Comparison,
+        Direction,
+        DivergencePoint,
+        GroupStats,
+        GroupTest,
+        MetricComparison,
+        Overfit,
+        PairComparison,
+        Power,
+        RunValue,
+        Settled,
+    )
+    from curvelens.core.comparison.options import CompareOptions
+
+#: Where each public name lives: imported on first use, so that importing
+#: ``curvelens.core.comparison.options`` (the CLI's option defaults) loads no numpy.
+_HOMES = {
+    "build_comparison": "builder",
+    "CompareOptions": "options",
+    **{
+        name: "model"
+        for name in (
+            "Aggregate", "Anomaly", "Comparison", "Direction", "DivergencePoint", "GroupStats",
+            "GroupTest", "MetricComparison", "Overfit", "PairComparison", "Power", "RunValue",
+            "Settled",
+        )
+    },
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, from its module (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "Aggregate",
