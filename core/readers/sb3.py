@@ -15,7 +15,6 @@ sub-folders (``PPO_1/`` TensorBoard runs of ``tensorboard_log``) are runs of the
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -94,8 +93,8 @@ class Sb3Reader(Reader):
         if not path.is_dir():
             if is_monitor(path.name):
                 return _combine(path.parent, None, [path])
-            return _combine(path.parent, _progress(path), [], progress=path)
-        table = _progress(path / PROGRESS) if self._has_progress(path) else None
+            return _combine(path.parent, read_table_file(path), [], progress=path)
+        table = read_table_file(path / PROGRESS) if self._has_progress(path) else None
         return _combine(path, table, monitor_files(path))
 
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
@@ -111,14 +110,6 @@ class Sb3Reader(Reader):
     @staticmethod
     def _has_progress(path: Path) -> bool:
         return path.is_dir() and (path / PROGRESS).is_file()
-
-
-def _progress(path: Path) -> TableResult:
-    """The progress log's table; ReadError for a header the csv module refuses."""
-    try:
-        return read_table_file(path)
-    except csv.Error as exc:  # a stray carriage return inside the header
-        raise ReadError(path, f"header not readable ({exc})") from None
 
 
 def _combine(
