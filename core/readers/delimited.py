@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.textfile import blank, cut_line, decode, first_line, split_tail
 from curvelens.core.schema import Issue
 
 GUESS_BYTES = 16384
 """How much of the file :func:`number_columns` looks at to guess the number columns."""
+_BLANK_LINES = re.compile(rb"^\r?\n", re.MULTILINE)
 
 
 def read_delimited(
@@ -36,35 +39,65 @@ def read_delimited(
     body, tail = split_tail(data)
     if not body:
         body, tail = tail + b"\n", b""  # a lone unterminated line can only be a header
-    header_end = body.index(b"\n") + 1
-    names = column_names(decode(body[:header_end]), sep)
+    header_end = _header_end(body)
+    names = column_names(decode(body[:header_end]), sep, path)
     rows, tail = body[header_end:], tail.rstrip(b"\r")
     cut = None if blank(tail) else cut_line(path, body)  # pending, whatever its width
-    frame, issues = _read_rows(path, rows, sep, names, numbers)
+    lines = body.count(b"\n", 0, header_end)
+    frame, issues = _read_rows(path, rows, sep, names, numbers, lines)
     return frame, issues, cut
 
 
+def _header_end(body: bytes) -> int:
+    """Where the header record ends: its first newline outside quotes (a quoted name may
+    hold a newline); the first newline when the quotes never close."""
+    first = body.index(b"\n") + 1
+    if body.count(b'"', 0, first) % 2 == 0:
+        return first
+    end = first
+    while (end := body.find(b"\n", end) + 1) > 0:
+        if body.count(b'"', 0, end) % 2 == 0:
+            return end
+    return first
+
+
 def _read_rows(
-    path: Path, rows: bytes, sep: str, names: list[str], numbers: bool
+    path: Path, rows: bytes, sep: str, names: list[str], numbers: bool, header_lines: int = 1
 ) -> tuple[pl.DataFrame, list[Issue]]:
-    """The complete data ``rows`` as a frame (fast paths first), and the malformed lines."""
+    """The complete data ``rows`` as a frame (fast paths first), and the malformed lines.
+
+    Blank lines are no rows (polars would read them as empty rows, or a blank first line
+    as a file of one column); they are dropped before the fast paths.
+    """
     if b'"' in rows:
-        return _read_slow(path, decode(rows), sep, names)
-    typed = _read_numbers(rows, sep, names) if numbers and names else None
+        return _read_slow(path, decode(rows), sep, names, header_lines)
+    dense = _drop_blank_lines(rows)
+    typed = _read_numbers(dense, sep, names) if numbers and names else None
     if typed is not None and not typed.get_column(names[-1]).has_nulls():
         return typed, []  # polars refuses longer lines; a shorter one leaves a null there
-    if fields_match(rows, sep, len(names)):
-        return (_read_fast(rows, sep, names) if typed is None else typed), []
-    return _read_slow(path, decode(rows), sep, names)
+    if fields_match(dense, sep, len(names)):
+        return (_read_fast(dense, sep, names) if typed is None else typed), []
+    return _read_slow(path, decode(rows), sep, names, header_lines)
 
 
-def column_names(header: str, sep: str) -> list[str]:
+def _drop_blank_lines(rows: bytes) -> bytes:
+    """``rows`` without its empty lines (``\\n`` or ``\\r\\n``); no copy when it has none."""
+    if rows.startswith((b"\n", b"\r\n")) or b"\n\n" in rows or b"\n\r\n" in rows:
+        return _BLANK_LINES.sub(b"", rows)
+    return rows
+
+
+def column_names(header: str, sep: str, path: Path | None = None) -> list[str]:
     """Header fields, stripped, with empty names filled and duplicates suffixed (``a``, ``a_2``).
 
     Linear in the number of fields: each base name remembers the next suffix to try (names
-    taken stay taken, so the smaller ones need no second look).
+    taken stay taken, so the smaller ones need no second look). A header the csv module
+    refuses (a stray carriage return inside a name) is a ReadError naming ``path``.
     """
-    fields = next(csv.reader([header.strip("\r\n")], delimiter=sep), [])
+    try:
+        fields = next(csv.reader([header.strip("\r\n")], delimiter=sep), [])
+    except csv.Error as exc:
+        raise ReadError(path or Path("<header>"), f"header not readable ({exc})") from None
     names: list[str] = []
     taken: set[str] = set()
     next_suffix: dict[str, int] = {}
@@ -175,9 +208,10 @@ def _is_number(cell: str) -> bool:
 
 
 def _read_slow(
-    path: Path, text: str, sep: str, names: list[str]
+    path: Path, text: str, sep: str, names: list[str], header_lines: int = 1
 ) -> tuple[pl.DataFrame, list[Issue]]:
-    """Line-by-line parse keeping rows of the header's width; others become Issues."""
+    """Line-by-line parse keeping rows of the header's width; others become Issues (line
+    numbers counted in the file: after the ``header_lines`` of the header)."""
     columns: list[list[str | None]] = [[] for _ in names]
     issues: list[Issue] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -187,13 +221,13 @@ def _read_slow(
         except StopIteration:
             break
         except csv.Error as exc:
-            issues.append(Issue(path, f"unparsable line: {exc}", reader.line_num + 1))
+            issues.append(Issue(path, f"unparsable line: {exc}", reader.line_num + header_lines))
             continue
         if not fields or all(not field.strip() for field in fields):
             continue
         if len(fields) != len(names):
             message = f"expected {len(names)} fields, found {len(fields)}"
-            issues.append(Issue(path, message, reader.line_num + 1))  # + 1: the header
+            issues.append(Issue(path, message, reader.line_num + header_lines))
             continue
         for column, field in zip(columns, fields, strict=True):
             column.append(field if field != "" else None)
@@ -208,4 +242,4 @@ def _read_slow(
 
 def header_names(path: Path, sep: str) -> list[str]:
     """Column names from the first line of ``path`` only (for cheap descriptions)."""
-    return column_names(first_line(path), sep)
+    return column_names(first_line(path), sep, path)

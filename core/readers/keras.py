@@ -10,7 +10,6 @@ are no point; every other column follows the CSV rules (:mod:`curvelens.core.rea
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import polars as pl
@@ -64,7 +63,7 @@ class KerasCsvReader(Reader):
     def describe(self, path: Path) -> Description:
         """The header's metric columns."""
         sep = keras_separator(path) or ","
-        names = column_names(first_line(path), sep)
+        names = column_names(first_line(path), sep, path)
         return Description(metrics=tuple(sorted(n for n in names if n != EPOCH)))
 
     def read(self, path: Path) -> ReadResult:
@@ -75,10 +74,7 @@ class KerasCsvReader(Reader):
         data = read_log_bytes(path)
         if blank(data):
             return ReadResult(points=empty_points(), issues=(Issue(path, "empty file"),))
-        try:
-            frame, issues, cut = read_delimited(path, data, sep, numbers=True)
-        except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
-            raise ReadError(path, f"header not readable ({exc})") from None
+        frame, issues, cut = read_delimited(path, data, sep, numbers=True)
         if frame.height == 0 and not issues:
             issues.append(Issue(path, "header only, no epoch finished yet"))
         if "step" not in frame.columns:

@@ -12,7 +12,6 @@ line that is not JSON, is an Issue, never fatal.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from curvelens.core.params import ParamValue
+from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.delimited import read_delimited
 from curvelens.core.readers.textfile import blank, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
@@ -74,8 +74,8 @@ def read_monitor(path: Path, prefix: str) -> Episodes:
         return Episodes(pl.DataFrame(schema=POINTS), _params(header, prefix), None, issues)
     try:
         frame, row_issues, cut = read_delimited(path, data, ",", numbers=True)
-    except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
-        issues.append(Issue(path, f"header not readable ({exc}), file skipped", 2))
+    except ReadError as exc:  # a header the csv module refuses (a stray carriage return)
+        issues.append(Issue(path, f"{exc.message}, file skipped", 2))
         return Episodes(pl.DataFrame(schema=POINTS), _params(header, prefix), None, issues)
     issues.extend(row_issues)
     if frame.height == 0 and not row_issues:

@@ -11,8 +11,9 @@ Column rules, shared by every tabular format:
   ordinary metric and ``wall_time`` is null, since the true start is not known exactly.
 - A column whose filled cells all parse as floats (``nan``, ``inf``, ``Infinity`` included)
   is a metric; empty cells produce no point; one with no finite value is reported (Issue).
-  Exception: a column written as integers and equal on every row (two rows or more, not
-  ``epoch``) is a param (``num_thinking_tokens``).
+  ``true``/``false`` cells (any case) are the numbers 1.0/0.0, as pandas and TensorBoard
+  log booleans. Exception: a column written as integers or booleans and equal on every row
+  (two rows or more, not ``epoch``) is a param (``num_thinking_tokens``, ``use_amp``).
 - A column with no numeric cell is a param when it holds a single distinct value, otherwise
   ignored. A mixed column keeps its numeric cells as points and reports the rest (Issue).
 - A (metric, step) written twice keeps the last value in file order; ``resumed`` is True when
@@ -46,6 +47,7 @@ TIME_COLUMNS = ("wall_time", "timestamp", "_timestamp", "time", "created_at")
 NEVER_PARAMS = frozenset({"epoch"})
 _UNIX_SECONDS_MIN = 1e8
 _UNIX_MILLIS_MIN = 1e11
+_PARAM_CELL = r"^\s*(?:[+-]?\d+|(?i:true|false))\s*$"
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,18 @@ def _to_float(raw: pl.Series) -> pl.Series:
     stripped = pl.select(
         pl.when(stripped == "").then(None).otherwise(stripped).alias(raw.name)
     ).to_series()
-    return stripped.cast(pl.Float64(), strict=False)
+    values = stripped.cast(pl.Float64(), strict=False)
+    if values.null_count() == raw.null_count():
+        return values
+    return values.fill_null(_booleans(stripped))
+
+
+def _booleans(text: pl.Series) -> pl.Series:
+    """``true``/``false`` cells (any case, stripped) as 1.0/0.0, every other cell null."""
+    lowered = text.str.to_lowercase()
+    return pl.select(
+        pl.when(lowered == "true").then(1.0).when(lowered == "false").then(0.0).alias(text.name)
+    ).to_series()
 
 
 def _to_floats(raw: pl.DataFrame) -> pl.DataFrame:
@@ -147,8 +160,8 @@ def _classify(
             continue
         if failed:
             issues.append(Issue(path, f"column {name!r}: {failed} non-numeric values ignored"))
-        elif nulls[name] == 0 and _constant_int(raw.get_column(name), values.get_column(name)):
-            params[name] = int(values.get_column(name)[0])
+        elif nulls[name] == 0 and _constant(raw.get_column(name), values.get_column(name)):
+            params[name] = _param_value(raw.get_column(name), values.get_column(name))
             continue
         metric_names.append(name)
     return metric_names
@@ -163,13 +176,19 @@ def _text_column(raw: pl.Series, numeric: int, params: dict[str, ParamValue]) ->
     return filled.len() - numeric
 
 
-def _constant_int(raw: pl.Series, values: pl.Series) -> bool:
-    """True for a filled integer column (digits only, >= 2 rows, one value): a param."""
+def _constant(raw: pl.Series, values: pl.Series) -> bool:
+    """True for a filled integer or boolean column (>= 2 rows, one value): a param."""
     if raw.len() < 2 or raw.name in NEVER_PARAMS or values[0] != values[-1]:
         return False  # the first/last check rules out nearly every metric cheaply
     if not (values == values[0]).all():
         return False
-    return bool(raw.str.contains(r"^\s*[+-]?\d+\s*$").all())
+    return bool(raw.str.contains(_PARAM_CELL).all())
+
+
+def _param_value(raw: pl.Series, values: pl.Series) -> ParamValue:
+    """A constant column's param: the integer, or the boolean text as written (``True``)."""
+    first = raw.str.strip_chars()[0]
+    return first if first.lower() in ("true", "false") else int(values[0])
 
 
 def _content_rows(frame: pl.DataFrame, mask: pl.Series) -> int:
