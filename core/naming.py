@@ -9,7 +9,8 @@ only of digits (Sacred's ``1``, ``2``) says nothing alone, so it keeps its paren
 
 :func:`shorten` cuts a name to a width: a trailing start time goes first
 (``baseline_lr5e-4_seed1…120000``), a path keeps its last folder (``Eve-ning__op…/version_0``),
-anything else loses its middle, so what tells runs apart stays; the app and reports use it.
+anything else loses its middle, so what tells runs apart stays; :func:`short_names` widens
+the cut until a set of names stays distinct. The app, the engine and the reports use these.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import re
 from collections.abc import Iterable, Sequence
 
 from curvelens.core.printable import printable
+from curvelens.core.schema import RunData
 
 ELLIPSIS = "…"
+#: Width that report table cells holding a run or group name are cut to.
+NAME_WIDTH = 28
 _STAMP = re.compile(r"^(.+?)((?:[_-]\d{8}[_-]?\d{4,6})+)$")
 """A name's trailing start time(s) (``_20250301_090000``), the least telling part of it."""
 
@@ -55,6 +59,11 @@ def unique_names(runs: Iterable[tuple[str, str]]) -> dict[str, str]:
         if len(ids) > 1:
             out.update(_distinguish(ids))
     return {run_id: printable(name) for run_id, name in out.items()}
+
+
+def run_names(runs: Iterable[RunData]) -> dict[str, str]:
+    """Run id -> :func:`unique_names` name of loaded runs (from their folder names)."""
+    return unique_names((run.ref.id, run.ref.name) for run in runs)
 
 
 def _distinguish(ids: Sequence[str]) -> dict[str, str]:
@@ -96,6 +105,20 @@ def shorten(name: str, width: int) -> str:
     if head and len(last) + 4 <= width:
         return head[: width - len(last) - 2] + ELLIPSIS + "/" + last
     return _middle(name, width)
+
+
+def short_names(names: Iterable[str], width: int = NAME_WIDTH) -> dict[str, str]:
+    """Full name -> :func:`shorten` name; names that then collide (a resume chain told apart
+    only by its start times) keep their tail instead, the width widened until all differ."""
+    full = list(dict.fromkeys(names))
+    longest = max((len(n) for n in full), default=0)
+    for w in range(width, max(width, longest) + 1):
+        short = {n: shorten(n, w) for n in full}
+        taken = [*short.values()]
+        short = {n: _middle(n, w) if taken.count(s) > 1 else s for n, s in short.items()}
+        if len(set(short.values())) == len(full):
+            return short
+    return {n: n for n in full}
 
 
 def _middle(name: str, width: int) -> str:

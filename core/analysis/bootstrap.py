@@ -1,4 +1,4 @@
-"""Vectorised resampling: IQM, (stratified) bootstrap and moving-block bootstrap intervals.
+"""Vectorised resampling: IQM, i.i.d. resamples and moving-block bootstrap intervals.
 
 Every function that draws takes an explicit ``rng: np.random.Generator`` and never touches
 numpy's global state. All resamples are drawn as one index matrix of shape
@@ -13,10 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-#: A statistic over resamples: maps an array of shape ``(reps, n)`` to shape ``(reps,)``.
-RowStatistic = Callable[[np.ndarray], np.ndarray]
-
-#: A two-stratum statistic: maps ``(reps, n_a)`` and ``(reps, n_b)`` to ``(reps,)``.
+#: A two-group statistic: maps ``(reps, n_a)`` and ``(reps, n_b)`` to ``(reps,)``.
 PairStatistic = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 #: Default number of bootstrap resamples.
@@ -44,40 +41,10 @@ def iqm(values: Sequence[float] | np.ndarray) -> float:
     return float(iqm_rows(x)) if x.size else float("nan")
 
 
-def mean_rows(samples: np.ndarray) -> np.ndarray:
-    """Mean along the last axis (a :data:`RowStatistic`)."""
-    return np.asarray(np.mean(samples, axis=-1), dtype=np.float64)
-
-
 def resample(values: np.ndarray, reps: int, rng: np.random.Generator) -> np.ndarray:
     """``reps`` i.i.d. resamples with replacement of a 1-D array, shape ``(reps, n)``."""
     x = np.asarray(values, dtype=np.float64)
     return x[rng.integers(0, x.size, size=(reps, x.size))]
-
-
-def bootstrap(
-    values: np.ndarray,
-    statistic: RowStatistic,
-    rng: np.random.Generator,
-    reps: int = DEFAULT_REPS,
-) -> np.ndarray:
-    """Bootstrap distribution (shape ``(reps,)``) of ``statistic`` over i.i.d. resamples."""
-    return statistic(resample(values, reps, rng))
-
-
-def stratified_bootstrap(
-    a: np.ndarray,
-    b: np.ndarray,
-    statistic: PairStatistic,
-    rng: np.random.Generator,
-    reps: int = DEFAULT_REPS,
-) -> np.ndarray:
-    """Bootstrap distribution of a two-group statistic, resampling each group on its own.
-
-    Each group (stratum) keeps its size in every resample, as rliable's stratified bootstrap
-    does per task; ``a`` is drawn before ``b`` so results depend only on the seed.
-    """
-    return statistic(resample(a, reps, rng), resample(b, reps, rng))
 
 
 def percentile_interval(distribution: np.ndarray, level: float = 0.95) -> tuple[float, float]:

@@ -53,7 +53,6 @@ COLUMNS = (
     "higher_is_better",
 )
 
-_S = pl.col("step")
 BATCH_POINTS = 2_000_000
 """Points per batch in :func:`summarize_runs` (bounds its temporary numpy arrays)."""
 _BATCH_COLUMNS = ("metric", "step", "value")
@@ -260,16 +259,6 @@ def _first_last(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple
 def _at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values`` at ``rows``; NaN where the row is -1."""
     return np.where(rows >= 0, values[rows], np.nan) if len(values) else np.empty(len(rows))
-
-
-def within_steps(points: pl.DataFrame, lo: float | None, hi: float | None) -> pl.DataFrame:
-    """Points with ``lo <= step <= hi`` (None leaves that side open): stats of a visible range."""
-    keep = pl.lit(True)
-    if lo is not None:
-        keep &= lo <= _S
-    if hi is not None:
-        keep &= hi >= _S
-    return points.filter(keep)
 
 
 def series(

@@ -20,6 +20,7 @@ from curvelens.core.comparison.options import CompareOptions
 from curvelens.core.comparison.section import Context, metric_comparison
 from curvelens.core.comparison.seedgroups import Member, group_members
 from curvelens.core.comparison.values import Curve
+from curvelens.core.naming import run_names
 from curvelens.core.schema import RunData
 
 POLICY_NOTES = (
@@ -94,9 +95,7 @@ def _welch_p(pair: PairComparison) -> float:
 
 def _members(runs: Sequence[RunData]) -> tuple[list[Member], dict[str, str]]:
     """Grouping members and run id -> display name."""
-    from curvelens.core.reports.names import display_names
-
-    names = display_names(runs)
+    names = run_names(runs)
     return [Member(r.ref.id, names[r.ref.id], dict(r.params)) for r in runs], names
 
 

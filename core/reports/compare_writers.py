@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from curvelens.core.comparison.model import Comparison
+from curvelens.core.naming import short_names
 from curvelens.core.reports.compare_curves import (
     divergence_section,
     paired_section,
@@ -29,7 +30,6 @@ from curvelens.core.reports.health_tables import (
     convergence_section,
     overfitting_section,
 )
-from curvelens.core.reports.names import short_names
 from curvelens.core.reports.sections import TEXT_WIDTH, Section, pick, split_columns
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curvelens.core.comparison.seedgroups import Member, group_members
-from curvelens.core.reports.names import display_names
+from curvelens.core.naming import run_names
 from curvelens.core.schema import RunData
 
 
@@ -40,7 +40,7 @@ def order_by_paths(runs: Sequence[RunData], paths: Sequence[Path]) -> list[RunDa
 
 def group(runs: Sequence[RunData], by: str | None = None, no_group: bool = False) -> Grouping:
     """Group ``runs`` (already in PATH order): by the param ``by``, each alone, or seeds."""
-    names = display_names(runs)
+    names = run_names(runs)
     members = [Member(r.ref.id, names[r.ref.id], dict(r.params)) for r in runs]
     found = group_members(members, by=by, no_group=no_group)
     by_id = {r.ref.id: r for r in runs}

@@ -20,8 +20,8 @@ from curvelens.core.analysis.downsample import minmax_downsample
 from curvelens.core.analysis.groups import mean_by_step
 from curvelens.core.analysis.summary import series
 from curvelens.core.comparison.model import Comparison
+from curvelens.core.naming import run_names
 from curvelens.core.outputs import unique_names, write_text
-from curvelens.core.reports.names import display_names
 from curvelens.core.reports.summary import build_summary, summary_markdown, summary_text
 from curvelens.core.schema import RunData
 
@@ -166,7 +166,7 @@ def plan_report(
             out / "summary.md", "every run and metric (Markdown)", summary_markdown(summaries)
         ),
     ]
-    names = display_names(runs)
+    names = run_names(runs)
     wanted = [names[m[0].ref.id] if len(m) == 1 else g for g, m in groups.items()]
     for folder_name, members in zip(unique_names(wanted, RESERVED), groups.values()):
         folder = out / folder_name

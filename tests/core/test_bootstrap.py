@@ -8,13 +8,11 @@ from scipy import stats
 
 from curvelens.core.analysis.bootstrap import (
     block_bootstrap_means,
-    bootstrap,
     default_block_length,
     iqm,
     iqm_rows,
-    mean_rows,
     percentile_interval,
-    stratified_bootstrap,
+    resample,
 )
 
 
@@ -41,39 +39,30 @@ def test_iqm_of_empty_is_nan() -> None:
     assert np.isnan(iqm([]))
 
 
-def test_bootstrap_is_reproducible_with_the_same_seed() -> None:
+def test_resample_is_reproducible_with_the_same_seed() -> None:
     x = np.arange(10.0)
-    one = bootstrap(x, mean_rows, np.random.default_rng(7), reps=500)
-    two = bootstrap(x, mean_rows, np.random.default_rng(7), reps=500)
-    three = bootstrap(x, mean_rows, np.random.default_rng(8), reps=500)
+    one = resample(x, 500, np.random.default_rng(7)).mean(axis=1)
+    two = resample(x, 500, np.random.default_rng(7)).mean(axis=1)
+    three = resample(x, 500, np.random.default_rng(8)).mean(axis=1)
     np.testing.assert_array_equal(one, two)
     assert not np.array_equal(one, three)
 
 
-def test_bootstrap_leaves_global_numpy_state_alone() -> None:
+def test_resample_leaves_global_numpy_state_alone() -> None:
     np.random.seed(0)
     expected = np.random.random()
     np.random.seed(0)
-    bootstrap(np.arange(10.0), mean_rows, np.random.default_rng(1), reps=100)
+    resample(np.arange(10.0), 100, np.random.default_rng(1)).mean(axis=1)
     assert np.random.random() == expected
 
 
 def test_percentile_interval_contains_true_mean_on_seeded_sample() -> None:
     rng = np.random.default_rng(42)
     sample = rng.normal(loc=3.0, scale=1.0, size=40)
-    low, high = percentile_interval(bootstrap(sample, mean_rows, rng), 0.95)
+    low, high = percentile_interval(resample(sample, 10_000, rng).mean(axis=1), 0.95)
     assert low < 3.0 < high
     # width close to the normal-theory interval 2 * 1.96 * s / sqrt(n)
     assert high - low == pytest.approx(2 * 1.96 * sample.std(ddof=1) / np.sqrt(40), rel=0.15)
-
-
-def test_stratified_bootstrap_keeps_each_group_intact() -> None:
-    # Group a holds only 0s and b only 1s: any mixing of strata would show up in the means.
-    def stat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(b.mean(axis=1) * 10 + a.mean(axis=1))
-
-    dist = stratified_bootstrap(np.zeros(3), np.ones(5), stat, np.random.default_rng(0), reps=200)
-    np.testing.assert_array_equal(dist, np.full(200, 10.0))
 
 
 def test_default_block_length_is_cube_root() -> None:

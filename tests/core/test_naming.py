@@ -1,11 +1,12 @@
-"""Run names made unique by the shortest distinguishing path suffix; middle shortening."""
+"""Run names made unique by the shortest distinguishing path suffix; shortening, and short
+names that stay distinct (the reports' tables)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curvelens.core.naming import parent_folder, shorten, unique_names
+from curvelens.core.naming import NAME_WIDTH, parent_folder, short_names, shorten, unique_names
 
 
 def test_unique_names_keep_plain_names() -> None:
@@ -73,3 +74,29 @@ def test_shorten_drops_the_timestamp_first_and_keeps_the_last_folder() -> None:
     assert shorten(name, 16).endswith("seed1…") and len(shorten(name, 16)) == 16
     assert shorten("Eve-ning__opal-v2/lightning_logs/version_0", 24) == "Eve-ning__opa…/version_0"
     assert shorten("no_stamp_here_seed3", 10) == "no_…_seed3"
+
+
+def test_short_names_keep_head_and_distinguishing_tail_and_stay_distinct() -> None:
+    chain = "cond0-60_max_block_rope_gpt2_conditional_20251227_070135_20251227_070158"
+    names = [
+        "baseline_lr5e-4_seed0_20250301_090000",
+        chain,
+        chain + "_20251227_204239",
+        "cond0-20_max_block_rope_distilgpt2_conditional_20251229_212429_20251230_052106",
+        "short",
+    ]
+    short = short_names(names)
+    assert short["short"] == "short"
+    assert short[names[0]].startswith("baseline_lr5e-4_seed0")  # the start time is cut first
+    assert short[chain].endswith("070158") and short[chain + "_20251227_204239"].endswith("204239")
+    assert short[names[3]].startswith("cond0-20")
+    assert len(set(short.values())) == len(names)
+    assert all(len(s) <= NAME_WIDTH for s in short.values())
+
+
+def test_short_names_widen_until_names_differ() -> None:
+    # Same head and tail at width 10: the cut widens until the middle letter shows.
+    names = ["aaaaaaaaaaXaaaaaaaaaa", "aaaaaaaaaaYaaaaaaaaaa"]
+    short = short_names(names, width=10)
+    assert short[names[0]] != short[names[1]]
+    assert short == {n: shorten(n, len(short[n])) for n in names}

@@ -51,26 +51,6 @@ def test_safe_names() -> None:
     assert safe_name("..") == "run"
 
 
-def test_short_names_keep_head_and_distinguishing_tail() -> None:
-    from curvelens.core.reports.names import short_names, shorten
-
-    assert shorten("abcdefghijklmnopqrstuvwxyz", 11) == "abc..uvwxyz"
-    assert shorten("short", 11) == "short"
-    chain = "cond0-60_max_block_rope_gpt2_conditional_20251227_070135_20251227_070158"
-    names = [
-        "baseline_lr5e-4_seed0_20250301_090000",
-        chain,
-        chain + "_20251227_204239",
-        "cond0-20_max_block_rope_distilgpt2_conditional_20251229_212429_20251230_052106",
-    ]
-    short = short_names(names)
-    assert short[names[0]] == "baseline_lr5e-4_seed0"  # timestamp dropped, still unique
-    assert short[chain].endswith("070158") and short[chain + "_20251227_204239"].endswith("204239")
-    assert short[names[3]].startswith("cond0-20")
-    assert len(set(short.values())) == len(names)
-    assert all(len(s) <= 28 for s in short.values())
-
-
 def test_families_and_column_split() -> None:
     from curvelens.core.reports.sections import families, split_columns
 

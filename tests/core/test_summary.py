@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curvelens.core.analysis.summary import COLUMNS, series, summarize, within_steps
+from curvelens.core.analysis.summary import COLUMNS, series, summarize
 from curvelens.core.schema import POINTS, RUN_POINTS
 
 NAN, INF = math.nan, math.inf
@@ -129,13 +129,6 @@ def test_mean_std_match_numpy_on_random_runs():
         assert r["std"] == pytest.approx(np.std(finite, ddof=1), rel=1e-12)
         assert r["min"] == np.min(finite) and r["max"] == np.max(finite)
         assert r["nan_count"] == int(np.isnan(values).sum())
-
-
-def test_within_steps_is_inclusive_and_open_ended():
-    frame = points([("loss", s, s) for s in range(1, 6)])
-    assert within_steps(frame, 2, 4).get_column("step").to_list() == [2.0, 3.0, 4.0]
-    assert within_steps(frame, None, 2).get_column("step").to_list() == [1.0, 2.0]
-    assert within_steps(frame, 4, None).get_column("step").to_list() == [4.0, 5.0]
 
 
 def test_series_cuts_one_sorted_metric_of_one_run():

@@ -1,5 +1,5 @@
 """Pilot tests of the analysis features on the demo runs: anomalies list and jump, comparison
-rows and divergence marker against core.analysis.pairwise, seed groups, bands and export."""
+rows and divergence marker against the engine, seed groups, bands and export."""
 
 from __future__ import annotations
 
