@@ -73,6 +73,7 @@ class MainScreen(Screen[None]):
         self._polling = self._forced = False
         self.catalog = Catalog()
         self.slots: dict[str, int] = {}
+        self._slots_settled = False
         self.no_color = False
         self.set_reactive(MainScreen.view, view)
         self.comparer = Comparer(partial(self._thread, group="analysis"), self.post_message)
@@ -156,7 +157,10 @@ class MainScreen(Screen[None]):
         """Redraw the named panes from the catalog and the view."""
         v, shown = self.view, self.catalog.shown(self.view)
         ids = panes.plotted(v, shown)
-        self.slots = assign_slots(ids, self.slots)
+        # until every run has arrived (in no fixed order) slots follow the plotted order;
+        # from the first refresh after that they stick
+        self.slots = assign_slots(ids, self.slots if self._slots_settled else {})
+        self._slots_settled = self.catalog.loaded == self.catalog.total
         look = panes.looks(self.catalog, ids, self.slots, v, self.no_color)
         if "layout" in which:
             panes.show_layout(self, v.maximised)
