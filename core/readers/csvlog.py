@@ -88,7 +88,7 @@ def describe_columns(path: Path) -> tuple[str, ...]:
     skip = {*STEP_COLUMNS, *TIME_COLUMNS}
     try:
         names = header_names(path, separator(path))
-    except csv.Error:  # read() reports it
+    except (csv.Error, ReadError):  # read() reports it
         return ()
     return tuple(sorted(name for name in names if name not in skip))
 
