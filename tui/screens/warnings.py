@@ -23,8 +23,11 @@ class WarningsScreen(ModalScreen[None]):
 
     def __init__(self, issues: list[tuple[str, Issue]]) -> None:
         super().__init__()
-        self.issues = issues
-        """(run name or "" for discovery, issue) pairs."""
+        self.issues = sorted(
+            issues, key=lambda pair: (pair[0], str(pair[1].path), pair[1].line or 0)
+        )
+        """(run name or "" for discovery, issue) pairs by run, file and line (runs load in no
+        fixed order)."""
 
     def compose(self) -> ComposeResult:
         """A title and the table."""
