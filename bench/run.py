@@ -223,14 +223,12 @@ def _summarize(data: Path, scale: float) -> None:
 
 
 def _bootstrap(data: Path, scale: float) -> None:
-    """Stratified bootstrap of an IQM difference: 10,000 resamples, 2 groups x 10 runs."""
-    from curvelens.core.analysis.bootstrap import iqm_rows, percentile_interval
-    from curvelens.core.analysis.bootstrap import stratified_bootstrap as boot
+    """BCa bootstrap interval of an IQM difference: 10,000 resamples, 2 groups x 10 runs."""
+    from curvelens.core.comparison.resampled import iqm_diff_interval
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(1.0, 0.1, 10), rng.normal(0.9, 0.1, 10)
-    dist = boot(a, b, lambda x, y: iqm_rows(y) - iqm_rows(x), rng, _n(10_000, scale))
-    percentile_interval(dist)
+    iqm_diff_interval(a, b, rng, _n(10_000, scale), 0.95)
 
 
 CASES: dict[str, Case] = {
@@ -242,7 +240,7 @@ CASES: dict[str, Case] = {
         setup=_twenty_runs,
     ),
     "bootstrap 10k resamples, 2 x 10 runs": Case(
-        _bootstrap, target="< 1 s", imports=("curvelens.core.analysis.bootstrap",)
+        _bootstrap, target="< 1 s", imports=("curvelens.core.comparison.resampled",)
     ),
     "events 1M scalars: tbparse": Case(_tbparse, imports=("tbparse",)),
     "events 1M scalars: TensorBoard EventAccumulator": Case(
