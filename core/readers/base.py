@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -125,6 +125,13 @@ class Reader(ABC):
     @abstractmethod
     def read(self, path: Path) -> ReadResult:
         """Read the run at ``path`` (folder or file). Raises :class:`ReadError` if unreadable."""
+
+    def read_metrics(self, path: Path, metrics: frozenset[str]) -> ReadResult:
+        """What :meth:`read` gives, with the points of ``metrics`` only (lazy metrics: the
+        app and ``--metrics`` ask for what they show). Readers that can skip the other
+        metrics' data override it; this default reads everything and filters."""
+        result = self.read(path)
+        return replace(result, points=result.points.filter(pl.col("metric").is_in(metrics)))
 
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
         """What :meth:`read` gives for each of ``paths``, or None for a run the caller must
