@@ -8,6 +8,8 @@ METHODS, ``tools/measure_methods.py``) is poor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from curvelens.core.analysis.bootstrap import (
@@ -73,6 +75,27 @@ def iqm_interval(
     return _interval(dist, float(iqm_rows(x)), jack, level, method)
 
 
+PairRows = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""A two-group statistic computed row-wise over resamples (``reps x n_a``, ``reps x n_b``)."""
+
+
+def _pair_interval(
+    a: np.ndarray,
+    b: np.ndarray,
+    rows: PairRows,
+    rng: np.random.Generator,
+    reps: int,
+    level: float,
+    method: str,
+) -> Interval | None:
+    """Stratified bootstrap interval of a two-group statistic; None below 2 runs a group."""
+    if a.size < 2 or b.size < 2:
+        return None
+    dist = rows(resample(a, reps, rng), resample(b, reps, rng))
+    estimate = float(rows(a[None, :], b[None, :])[0])
+    return _interval(dist, estimate, jackknife_pair(a, b, rows), level, method)
+
+
 def iqm_diff_interval(
     a: np.ndarray,
     b: np.ndarray,
@@ -82,11 +105,7 @@ def iqm_diff_interval(
     method: str = METHOD,
 ) -> Interval | None:
     """Stratified bootstrap interval of IQM(b) - IQM(a); None below 2 runs per group."""
-    if a.size < 2 or b.size < 2:
-        return None
-    dist = _iqm_diff_rows(resample(a, reps, rng), resample(b, reps, rng))
-    jack = jackknife_pair(a, b, _iqm_diff_rows)
-    return _interval(dist, float(_iqm_diff_rows(a, b)), jack, level, method)
+    return _pair_interval(a, b, _iqm_diff_rows, rng, reps, level, method)
 
 
 def improvement_interval(
@@ -99,12 +118,8 @@ def improvement_interval(
     method: str = METHOD,
 ) -> Interval | None:
     """Stratified bootstrap interval of P(improvement); None below 2 runs per group."""
-    if a.size < 2 or b.size < 2:
-        return None
-    dist = improvement_rows(resample(a, reps, rng), resample(b, reps, rng), higher)
 
     def rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return improvement_rows(x, y, higher)
 
-    jack = jackknife_pair(a, b, rows)
-    return _interval(dist, improvement(a, b, higher), jack, level, method)
+    return _pair_interval(a, b, rows, rng, reps, level, method)
