@@ -105,6 +105,12 @@ class RunData:
     summary: pl.DataFrame | None = field(default=None, repr=False)
     """:func:`curvelens.core.analysis.summary.summarize` of ``points`` when loading computed
     it (or the cache held it), so reports need not read the points; None otherwise."""
+    partial: bool = False
+    """True when ``points`` and ``summary`` hold only the metrics a load asked for (lazy
+    metrics, :func:`curvelens.core.loading.iter_load`); :attr:`metrics` still lists all."""
+    all_metrics: tuple[str, ...] | None = None
+    """Every metric name of the run when loading knows more than ``summary`` holds (a
+    partial load); None: :attr:`metrics` comes from ``summary`` or ``points``."""
 
     def __init__(
         self,
@@ -120,6 +126,8 @@ class RunData:
         *,
         load_points: Callable[[], pl.DataFrame] | None = None,
         summary: pl.DataFrame | None = None,
+        partial: bool = False,
+        all_metrics: tuple[str, ...] | None = None,
     ) -> None:
         if points is not None or load_points is None:  # given points win (``replace``)
             frame = empty_points() if points is None else points
@@ -136,6 +144,8 @@ class RunData:
             "issues": issues,
             "error": error,
             "summary": summary,
+            "partial": partial,
+            "all_metrics": all_metrics,
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -147,7 +157,9 @@ class RunData:
 
     @property
     def metrics(self) -> list[str]:
-        """Metric names present in this run, sorted."""
+        """Metric names present in this run, sorted (all of them, also when partial)."""
+        if self.all_metrics is not None:
+            return sorted(self.all_metrics)
         if self.summary is not None:
             return sorted(self.summary.get_column("metric").to_list())
         return sorted(self.points.get_column("metric").unique().to_list())
