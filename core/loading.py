@@ -37,7 +37,14 @@ from curvelens.core.readers import ReadError, ReadResult, get_reader
 from curvelens.core.readers.base import Reader
 from curvelens.core.readers.hydra import hydra_params
 from curvelens.core.readers.textfile import confined
-from curvelens.core.schema import POINTS, RUN_POINTS, RunData, RunRef, empty_points
+from curvelens.core.schema import (
+    RUN_POINTS,
+    RunData,
+    RunRef,
+    compact_points,
+    empty_points,
+    is_loaded_points,
+)
 from curvelens.core.selection import Metrics, Pick, described, narrow, picker
 
 RUNNING_WINDOW_S = CRASH_AFTER_S
@@ -65,12 +72,17 @@ def _parse(ref: RunRef, metrics: frozenset[str] | None = None) -> ReadResult | s
     try:
         with confined([ref.path]):
             if metrics is not None:
-                return reader.read_metrics(ref.path, metrics)
-            return reader.read(ref.path)
+                return _compacted(reader.read_metrics(ref.path, metrics))
+            return _compacted(reader.read(ref.path))
     except ReadError as exc:
         return str(exc)
     except Exception as exc:  # a reader bug must not take the other runs down
         return f"{ref.path}: unexpected {type(exc).__name__}: {exc}"
+
+
+def _compacted(result: ReadResult) -> ReadResult:
+    """``result`` with its points compact (:func:`~curvelens.core.schema.compact_points`)."""
+    return replace(result, points=compact_points(result.points))
 
 
 def _run_data(
@@ -181,7 +193,7 @@ def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
     def points() -> pl.DataFrame:
         try:
             frame = entry.load_points()
-            if frame.schema == pl.Schema(POINTS):
+            if is_loaded_points(frame):
                 return frame
         except (OSError, pl.exceptions.PolarsError):
             pass
@@ -223,7 +235,7 @@ def _load_batched(
                 many = get_reader(name).read_many(paths)
         except Exception:  # unknown format, reader bug: the single reads report it run by run
             continue
-        done = [(index, result) for index, result in zip(indices, many) if result is not None]
+        done = [(i, _compacted(result)) for i, result in zip(indices, many) if result is not None]
         summaries = summarize_results([result for _, result in done])
         batch = []
         for (index, result), summary in zip(done, summaries, strict=True):
@@ -294,15 +306,18 @@ def summarize_results(results: Sequence[ReadResult]) -> list[pl.DataFrame]:
 
 
 def stack_points(runs: Sequence[RunData]) -> pl.DataFrame:
-    """All runs' points in one ``RUN_POINTS`` frame (``run`` = ``RunRef.id``)."""
+    """All runs' points in one compact ``RUN_POINTS`` frame (``run`` = ``RunRef.id``;
+    ``wall_time`` Null when no run has a time)."""
     frames = [
-        run.points.select(pl.lit(run.ref.id, dtype=pl.String()).alias("run"), pl.all())
+        compact_points(run.points).select(
+            pl.lit(run.ref.id, dtype=pl.Categorical()).alias("run"), pl.all()
+        )
         for run in runs
         if run.points.height
     ]
     if not frames:
         return pl.DataFrame(schema=dict(RUN_POINTS))
-    return pl.concat(frames, how="vertical")
+    return pl.concat(frames, how="vertical_relaxed")  # Null times join Float64 ones
 
 
 def _failed(ref: RunRef, message: str) -> RunData:

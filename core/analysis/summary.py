@@ -162,7 +162,7 @@ def _table(
     }
     has_nulls = value.has_nulls()
     columns = [
-        *groups.get_columns(),
+        *(key.cast(pl.String) for key in groups.get_columns()),  # Categorical names too
         *(pl.Series(name, data, nan_to_null=True) for name, data in undefined_is_nan.items()),
         pl.Series("count", ends - starts + 1, dtype=pl.UInt32),
         pl.Series("nan_count", stats["nan_count"], dtype=pl.UInt32),
