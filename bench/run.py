@@ -248,8 +248,20 @@ def _memory(data: Path, scale: float) -> dict[str, float]:
 
 
 def _rss_kb() -> int:
-    """This process's resident memory now (kB), after a garbage collection."""
+    """This process's resident memory (kB) once it stops falling: after a garbage collection
+    and the allocator's return of freed pages (jemalloc gives them back after a delay)."""
     gc.collect()
+    now = _vm_rss_kb()
+    for _ in range(20):
+        time.sleep(0.5)
+        before, now = now, _vm_rss_kb()
+        if now > before * 0.99:
+            break
+    return now
+
+
+def _vm_rss_kb() -> int:
+    """VmRSS of this process (kB)."""
     status = Path("/proc/self/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
 
