@@ -235,7 +235,7 @@ def _load_batched(
                 many = get_reader(name).read_many(paths)
         except Exception:  # unknown format, reader bug: the single reads report it run by run
             continue
-        done = [(i, _compacted(result)) for i, result in zip(indices, many) if result is not None]
+        done = list(_compact_each(indices, many))
         summaries = summarize_results([result for _, result in done])
         batch = []
         for (index, result), summary in zip(done, summaries, strict=True):
@@ -244,6 +244,17 @@ def _load_batched(
             batch.append((index, _narrowed(_run_data(refs[index], result, summary), pick)))
         if batch:
             yield batch
+
+
+def _compact_each(
+    indices: Sequence[int], many: list[ReadResult | None]
+) -> Iterator[tuple[int, ReadResult]]:
+    """``(index, result)`` of every result read, compact; each full-size result is dropped
+    from ``many`` as soon as its compact copy exists (a batch's peak memory)."""
+    for position, index in enumerate(indices):
+        result, many[position] = many[position], None
+        if result is not None:
+            yield index, _compacted(result)
 
 
 def _load_each(
