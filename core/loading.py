@@ -184,7 +184,8 @@ def _from_cache(
             _run_data(refs[index], entry.result, summary, _cached_points(refs[index], entry))
             for (index, entry), summary in zip(part, summaries, strict=True)
         ]
-        yield [(index, _narrowed(run, pick)) for (index, _), run in zip(part, runs, strict=True)]
+        runs = runs if pick is None else narrow(runs, pick)
+        yield [(index, run) for (index, _), run in zip(part, runs, strict=True)]
 
 
 def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
@@ -205,7 +206,7 @@ def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
 
 def _narrowed(run: RunData, pick: Pick | None) -> RunData:
     """``run`` narrowed to the picked metrics, as it is when nothing is picked."""
-    return run if pick is None else narrow(run, pick)
+    return run if pick is None else narrow([run], pick)[0]
 
 
 def _reads_less(name: str) -> bool:
@@ -237,13 +238,14 @@ def _load_batched(
             continue
         done = list(_compact_each(indices, many))
         summaries = summarize_results([result for _, result in done])
-        batch = []
+        runs = []
         for (index, result), summary in zip(done, summaries, strict=True):
             if store is not None:
                 store.store(refs[index], result, summary, started)
-            batch.append((index, _narrowed(_run_data(refs[index], result, summary), pick)))
-        if batch:
-            yield batch
+            runs.append(_run_data(refs[index], result, summary))
+        runs = runs if pick is None else narrow(runs, pick)
+        if runs:
+            yield [(index, run) for (index, _), run in zip(done, runs, strict=True)]
 
 
 def _compact_each(

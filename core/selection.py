@@ -9,7 +9,7 @@ says it is ``partial`` unless the selection covers every metric it has.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
 import polars as pl
@@ -40,14 +40,53 @@ def only(points: pl.DataFrame, wanted: frozenset[str]) -> pl.DataFrame:
     return points.filter(pl.col("metric").is_in(list(wanted)))
 
 
-def narrow(run: RunData, pick: Pick) -> RunData:
-    """``run`` (fully read, with its summary) holding only the picked metrics' points and
-    summary rows; the same run when the pick covers all its metrics."""
-    names = run.metrics
-    wanted = pick(names)
-    if wanted.issuperset(names):
-        return run
-    summary = None if run.summary is None else only(run.summary, wanted)
+def narrow(runs: Sequence[RunData], pick: Pick) -> list[RunData]:
+    """``runs`` (fully read, with their summaries) holding only the picked metrics' points
+    and summary rows; a run the pick covers stays as it is. The summaries are narrowed by
+    one filter over all of them (a filter per run cost more than the cached load)."""
+    names = [run.metrics for run in runs]
+    wanted = [pick(found) for found in names]
+    narrowed = [i for i, run in enumerate(runs) if not wanted[i].issuperset(names[i])]
+    summaries = _narrow_summaries([runs[i] for i in narrowed], [wanted[i] for i in narrowed])
+    out = list(runs)
+    for i, summary in zip(narrowed, summaries, strict=True):
+        out[i] = _narrowed(runs[i], wanted[i], summary, names[i])
+    return out
+
+
+def _narrow_summaries(
+    runs: Sequence[RunData], wanted: Sequence[frozenset[str]]
+) -> list[pl.DataFrame | None]:
+    """Each run's summary rows of its ``wanted`` metrics (None for a run without one)."""
+    have = [run.summary for run in runs]
+    frames = [summary for summary in have if summary is not None]
+    if not frames:
+        return [None] * len(runs)
+    keep: list[bool] = []
+    counts: list[int] = []
+    for summary, names in zip(have, wanted, strict=True):
+        if summary is not None:
+            rows = [name in names for name in summary.get_column("metric").to_list()]
+            keep.extend(rows)
+            counts.append(sum(rows))
+    kept = pl.concat(frames).filter(pl.Series(keep, dtype=pl.Boolean))
+    parts = iter(kept.slice(start, n) for start, n in zip(_starts(counts), counts, strict=True))
+    return [None if summary is None else next(parts) for summary in have]
+
+
+def _starts(counts: Sequence[int]) -> list[int]:
+    """Where consecutive blocks of ``counts`` rows start."""
+    starts, total = [], 0
+    for count in counts:
+        starts.append(total)
+        total += count
+    return starts
+
+
+def _narrowed(
+    run: RunData, wanted: frozenset[str], summary: pl.DataFrame | None, names: list[str]
+) -> RunData:
+    """``run`` with the points of ``wanted`` only, ``summary``, partial, every name listed."""
     narrowed = replace(run, summary=summary, partial=True, all_metrics=tuple(names))
     if "points" in run.__dict__:  # read already: filter now, keep no reference to all
         kept = only(run.points, wanted)
