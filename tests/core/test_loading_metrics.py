@@ -185,3 +185,13 @@ def test_the_real_logs_narrowed(real: Path) -> None:
     for one, whole in zip(load_runs(refs, cache=False, metrics=wanted), full, strict=True):
         if whole.error is None:
             _assert_narrowed(one, whole, wanted)
+
+
+def test_a_partial_load_first_leaves_whole_entries(mixed: list[RunRef], tmp_path: Path) -> None:
+    store = ParseCache(tmp_path / "cache")
+    load_runs(mixed, cache=store, metrics={"loss"})  # readers that read all: cached whole
+    assert len(_entries(store)) == len(mixed)
+    cached, fresh = load_runs(mixed, cache=store), load_runs(mixed, cache=False)
+    for one, other in zip(cached, fresh, strict=True):
+        assert not one.partial and one.points.equals(other.points)
+        assert one.summary is not None and one.summary.equals(other.summary)
