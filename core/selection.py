@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
+from itertools import accumulate
 
 import polars as pl
 
@@ -70,17 +71,9 @@ def _narrow_summaries(
             keep.extend(rows)
             counts.append(sum(rows))
     kept = pl.concat(frames).filter(pl.Series(keep, dtype=pl.Boolean))
-    parts = iter(kept.slice(start, n) for start, n in zip(_starts(counts), counts, strict=True))
+    starts = [0, *accumulate(counts)][:-1]
+    parts = iter(kept.slice(start, n) for start, n in zip(starts, counts, strict=True))
     return [None if summary is None else next(parts) for summary in have]
-
-
-def _starts(counts: Sequence[int]) -> list[int]:
-    """Where consecutive blocks of ``counts`` rows start."""
-    starts, total = [], 0
-    for count in counts:
-        starts.append(total)
-        total += count
-    return starts
 
 
 def _narrowed(
