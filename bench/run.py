@@ -17,6 +17,7 @@ parse cache) and warm (filled) are the installed command in a fresh process.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -44,7 +45,8 @@ POINT_COUNTS = (10_000, 100_000, 1_000_000, 10_000_000)
 class Case:
     """One timed piece of work and the case it is compared against."""
 
-    run: Callable[[Path, float], None]
+    run: Callable[[Path, float], object]
+    """The work; a dict it returns holds figures of its own (printed under the table)."""
     anchor: str | None = None
     target: str = ""
     cold: bool = False
@@ -222,6 +224,48 @@ def _summarize(data: Path, scale: float) -> None:
     summarize(_FRAMES["points"])
 
 
+def _memory(data: Path, scale: float) -> dict[str, float]:
+    """The 1,000-run root parsed (no cache) and stacked: bytes a point resident, by
+    ``estimated_size`` and by the RSS each step added (runs, then the stacked frame)."""
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import load_runs, stack_points
+
+    refs = discover([data / "root"]).runs
+    before = _rss_kb()
+    runs = load_runs(refs, cache=False)
+    points = sum(run.points.height for run in runs)
+    held = sum(run.points.estimated_size() for run in runs)
+    loaded = _rss_kb()
+    stacked = stack_points(runs)
+    stacked_rss = _rss_kb()
+    return {
+        "points": points,
+        "runs, B/point (estimated_size)": held / points,
+        "runs, B/point (RSS added)": (loaded - before) * 1024 / points,
+        "stacked, B/point (estimated_size)": stacked.estimated_size() / points,
+        "stacked, B/point (RSS added on top)": (stacked_rss - loaded) * 1024 / points,
+    }
+
+
+def _rss_kb() -> int:
+    """This process's resident memory (kB) once it stops falling: after a garbage collection
+    and the allocator's return of freed pages (jemalloc gives them back after a delay)."""
+    gc.collect()
+    now = _vm_rss_kb()
+    for _ in range(20):
+        time.sleep(0.5)
+        before, now = now, _vm_rss_kb()
+        if now > before * 0.99:
+            break
+    return now
+
+
+def _vm_rss_kb() -> int:
+    """VmRSS of this process (kB)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+
+
 def _bootstrap(data: Path, scale: float) -> None:
     """BCa bootstrap interval of an IQM difference: 10,000 resamples, 2 groups x 10 runs."""
     from curvelens.core.comparison.resampled import iqm_diff_interval
@@ -261,6 +305,9 @@ CASES: dict[str, Case] = {
     "1,000 runs: summary, warm": Case(
         lambda d, s: _summary(d / "root"), "1,000 runs: polars scan_csv + unpivot", "<= 0.35x"
     ),
+    "1,000 runs: memory of 22M loaded points and their stacked frame": Case(
+        _memory, target="<= 24 B/point, peak < 1 GiB"
+    ),
     **{
         f"load {count:,} runs x 1,000 points": Case(lambda d, s, c=count: _load(d / f"runs{c}"))
         for count in RUN_COUNTS
@@ -280,10 +327,11 @@ def run_case(name: str, data: Path, scale: float) -> dict[str, float]:
     if case.setup is not None:
         case.setup(scale)
     start = time.perf_counter()
-    case.run(data, scale)
+    done = case.run(data, scale)
     seconds = time.perf_counter() - start
+    extra = done if isinstance(done, dict) else {}
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": seconds, "peak_mb": max(_own_peak_kb(), kids) / 1024}
+    return {**extra, "seconds": seconds, "peak_mb": max(_own_peak_kb(), kids) / 1024}
 
 
 def _own_peak_kb() -> int:
@@ -329,6 +377,17 @@ def _rows(results: dict[str, list[dict[str, float]]]) -> list[list[str]]:
     return rows
 
 
+def _extras(results: dict[str, list[dict[str, float]]]) -> list[str]:
+    """Median of each figure a case returned besides its time and peak, one line each."""
+    lines = []
+    for name, runs in results.items():
+        for key in runs[0]:
+            if key not in ("seconds", "peak_mb"):
+                value = statistics.median(r[key] for r in runs)
+                lines.append(f"- {name}: {key} {value:,.1f}")
+    return lines
+
+
 def main() -> None:
     """Prepare data, run the cases in interleaved rounds, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -354,6 +413,7 @@ def main() -> None:
                 results[name].append(_measure(name, data, args.scale, data / "cache"))
             loads.append(os.getloadavg()[0])
         print(_table(_rows(results)))
+        print("\n".join(_extras(results)))
         print(
             f"\n{args.rounds} interleaved rounds; 1-minute load average "
             + " ".join(f"{x:.1f}" for x in loads)

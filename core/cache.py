@@ -3,7 +3,8 @@ root reopens without parsing.
 
 Where: ``$CURVELENS_CACHE_DIR`` if set, else platformdirs' user cache directory
 (``~/.cache/curvelens/parse``); never in or under a run folder. An entry is two files,
-``<key>.json`` (meta) and ``<key>.<token>.arrow`` (the points, Arrow IPC, uncompressed), under
+``<key>.json`` (meta) and ``<key>.<token>.arrow`` (the points, compact as loaded runs hold
+them: Categorical names, no times when there are none; Arrow IPC, uncompressed), under
 ``v<FORMAT>/``; ``key`` hashes the run's format and real path. The meta holds the curvelens
 version, the signature of the run's source files, the read result but its points, and the
 per-metric summary, so a report of summaries never opens the points file.
@@ -47,7 +48,7 @@ import polars as pl
 from curvelens import __version__
 from curvelens.core.cachecodec import decode_result, encode_result
 from curvelens.core.readers.base import ReadResult
-from curvelens.core.schema import RunRef
+from curvelens.core.schema import RunRef, compact_points
 
 FORMAT = 1
 """Layout version; a change moves the cache to a new ``v<FORMAT>/`` folder."""
@@ -235,7 +236,8 @@ class ParseCache:
         old = _token(self.folder / f"{key}.json")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.folder / f"{key}.{token}.arrow", _compact(result.points).write_ipc)
+            points = compact_points(result.points)
+            _write_atomic(self.folder / f"{key}.{token}.arrow", points.write_ipc)
             _write_atomic(self.folder / f"{key}.json", lambda path: Path(path).write_bytes(data))
             if old is not None:  # a reader holding the old meta re-parses instead
                 _unlink(self.folder / f"{key}.{old}.arrow")
@@ -328,35 +330,13 @@ def _token(meta_path: Path) -> str | None:
     return token if isinstance(token, str) and token.isalnum() else None
 
 
-def _compact(points: pl.DataFrame) -> pl.DataFrame:
-    """``points`` as stored: metric names dictionary-encoded, an all-null ``wall_time``
-    left out (20 bytes a point on disk instead of 40)."""
-    wall = points.get_column("wall_time")
-    compact = points.with_columns(pl.col("metric").cast(pl.Categorical()))
-    return compact.drop("wall_time") if wall.null_count() == wall.len() else compact
-
-
 def _points_loader(path: Path) -> Callable[[], pl.DataFrame]:
-    """Reads the points file at ``path`` back into ``POINTS``."""
+    """Reads the points file at ``path`` (compact ``LOADED_POINTS``, as stored)."""
 
     def load() -> pl.DataFrame:
-        frame = pl.read_ipc(path)
-        wall = frame.get_column("wall_time") if "wall_time" in frame.columns else None
-        return pl.DataFrame(
-            [
-                frame.get_column("metric").cast(pl.String()),
-                frame.get_column("step"),
-                frame.get_column("value"),
-                _null_wall(frame.height) if wall is None else wall,
-            ]
-        )
+        return compact_points(pl.read_ipc(path))
 
     return load
-
-
-def _null_wall(height: int) -> pl.Series:
-    """An all-null ``wall_time`` column."""
-    return pl.Series("wall_time", [None], dtype=pl.Float64()).new_from_index(0, height)
 
 
 def _signatures(paths: Iterable[str]) -> tuple[FileSig, ...] | None:

@@ -77,9 +77,15 @@ def regex_option(value: str | None) -> re.Pattern[str] | None:
 
 
 def load_or_exit(
-    paths: Sequence[Path], pattern: str | None, exclude: Sequence[str]
+    paths: Sequence[Path],
+    pattern: str | None,
+    exclude: Sequence[str],
+    metrics: re.Pattern[str] | None = None,
+    option: str = "--metrics",
 ) -> list[RunData]:
-    """Discover and load runs; warnings go to stderr; exit 1 when no run could be read."""
+    """Discover and load runs (only the ``metrics`` matching, if given: lazy metrics);
+    warnings go to stderr; exit 1 when no run could be read, 2 when ``metrics`` matches
+    no metric of any run."""
     import warnings
 
     from curvelens.core.discovery import discover
@@ -92,7 +98,7 @@ def load_or_exit(
     use_cache = not click.get_current_context().meta.get("curvelens.no_cache", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        runs = load_runs(found.runs, cache=use_cache)
+        runs = load_runs(found.runs, cache=use_cache, metrics=metrics)
     for warning in caught:
         click.echo(f"warning: {printable(str(warning.message))}", err=True)
     for run in runs:
@@ -106,7 +112,19 @@ def load_or_exit(
         reason = "no run could be read" if found.runs else "no runs found"
         click.echo(f"curvelens: {reason} under {where}", err=True)
         raise SystemExit(1)
+    if metrics is not None:
+        check_metrics_or_exit(loaded, metrics, option)
     return loaded
+
+
+def check_metrics_or_exit(runs: Sequence[RunData], metrics: re.Pattern[str], option: str) -> None:
+    """Exit 2 naming ``option``'s pattern and the metrics there are when it matches none."""
+    names = sorted({name for run in runs for name in run.metrics})
+    if any(metrics.search(name) for name in names):
+        return
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    have = f"the runs have: {shown}" if names else "the runs have no metrics"
+    raise click.UsageError(printable(f"{option} {metrics.pattern!r} matches no metric; {have}"))
 
 
 def write_output(text: str, output: Path | None, protected: Sequence[Path], force: bool) -> None:
@@ -141,7 +159,12 @@ def protected_paths(paths: Sequence[Path], runs: Sequence[RunData]) -> tuple[Pat
 
 @click.command("summary")
 @source_options
-@click.option("--metrics", "metrics", metavar="REGEX", help="Only metrics matching REGEX.")
+@click.option(
+    "--metrics",
+    "metrics",
+    metavar="REGEX",
+    help="Only metrics matching REGEX (only those are read when the format allows).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -160,7 +183,7 @@ def summary(
     from curvelens.core.reports import summary as report
 
     wanted = regex_option(metrics)
-    runs = load_or_exit(paths, pattern, exclude)
+    runs = load_or_exit(paths, pattern, exclude, wanted)
     summaries = report.build_summary(runs, wanted)
     writers = {
         "text": report.summary_text,

@@ -53,6 +53,12 @@ def _regex(value: str | None, name: str) -> str | None:
     return value
 
 
+def _pattern(value: str | None) -> re.Pattern[str] | None:
+    """The compiled ``--metric`` regex (a usage error when it does not compile)."""
+    checked = _regex(value, "--metric")
+    return None if checked is None else re.compile(checked)
+
+
 def engine_options(func: F) -> F:
     """The options ``compare`` and ``report`` pass to the comparison engine."""
     options = [
@@ -68,7 +74,8 @@ def engine_options(func: F) -> F:
         click.option("--higher", metavar="REGEX", help="Metrics matching REGEX: higher is better."),
         click.option("--at", default="common", show_default=True, metavar="common|last|best|STEP",
                      help="Where runs are compared (common = last step all runs logged)."),
-        click.option("--metric", "metric", metavar="REGEX", help="Only metrics matching REGEX."),
+        click.option("--metric", "--metrics", "metric", metavar="REGEX",
+                     help="Only metrics matching REGEX (only those are read when possible)."),
     ]  # fmt: skip
     for option in options:
         func = option(func)
@@ -130,7 +137,7 @@ def compare(
     from curvelens.core.reports.compare_json import compare_json
     from curvelens.core.reports.compare_writers import compare_markdown, compare_text
 
-    runs = load_or_exit(paths, pattern, exclude)
+    runs = load_or_exit(paths, pattern, exclude, _pattern(engine["metric"]), "--metric")
     protected = protected_paths(paths, runs)
     if output is not None:
         check_output_or_exit(output, protected, force)
@@ -161,7 +168,7 @@ def report(
     from curvelens.core.reports.figures import png_available
     from curvelens.core.reports.run_report import conflicts, plan_report, write_report
 
-    runs = load_or_exit(paths, pattern, exclude)
+    runs = load_or_exit(paths, pattern, exclude, _pattern(engine["metric"]), "--metric")
     folders = protected_paths(paths, runs)
     check_output_or_exit(output / "README.md", folders, force=True)
     grouping = group_or_exit(runs, paths, group_by, no_group)

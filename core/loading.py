@@ -11,6 +11,12 @@ Reading only opens files for reading: nothing is written under run folders.
 Runs the parse cache (:mod:`curvelens.core.cache`) holds unchanged are not parsed again.
 Formats whose reader batches (:meth:`~curvelens.core.readers.base.Reader.read_many`, e.g.
 the reference layout's CSV logs) are read together first; the same results, fewer calls.
+Lazy metrics (``metrics=``, :mod:`curvelens.core.selection`): a fresh cache entry is
+narrowed to them, and so is what a batching reader's ``read_many`` read (every metric,
+cached whole). A run read alone by a reader that reads less for fewer metrics (it overrides
+:meth:`~curvelens.core.readers.base.Reader.read_metrics`: a large CSV log) is asked for them
+after its header pass (:meth:`~curvelens.core.readers.base.Reader.describe`), and that
+partial result is never cached; any other reader reads everything (cached whole), narrowed.
 """
 
 from __future__ import annotations
@@ -29,9 +35,18 @@ from curvelens.core.cache import Entry, ParseCache, open_cache
 from curvelens.core.cachecodec import summary_frames
 from curvelens.core.live.status import CRASH_AFTER_S, run_status
 from curvelens.core.readers import ReadError, ReadResult, get_reader
+from curvelens.core.readers.base import Reader
 from curvelens.core.readers.hydra import hydra_params
 from curvelens.core.readers.textfile import confined
-from curvelens.core.schema import POINTS, RUN_POINTS, RunData, RunRef, empty_points
+from curvelens.core.schema import (
+    RUN_POINTS,
+    RunData,
+    RunRef,
+    compact_points,
+    empty_points,
+    is_loaded_points,
+)
+from curvelens.core.selection import Metrics, Pick, described, narrow, picker
 
 RUNNING_WINDOW_S = CRASH_AFTER_S
 """A run whose newest log file changed less than this many seconds ago is ``running``."""
@@ -40,25 +55,35 @@ CACHE_BATCH = 200
 """Runs per batch yielded from the cache (the app shows them as they come)."""
 
 
-def load_run(ref: RunRef, cache: ParseCache | bool = True) -> RunData:
+def load_run(
+    ref: RunRef, cache: ParseCache | bool = True, metrics: Metrics | None = None
+) -> RunData:
     """Read one run (through the cache, see :func:`iter_load`); any failure becomes
     ``RunData.error`` (with the file path), never raised."""
-    return load_runs([ref], cache=cache)[0]
+    return load_runs([ref], cache=cache, metrics=metrics)[0]
 
 
-def _parse(ref: RunRef) -> ReadResult | str:
-    """Read one run with its reader; the error message when it cannot be read."""
+def _parse(ref: RunRef, metrics: frozenset[str] | None = None) -> ReadResult | str:
+    """Read one run with its reader (only ``metrics`` when given); the error message when
+    it cannot be read."""
     try:
         reader = get_reader(ref.format)
     except KeyError:
         return f"{ref.path}: no reader for format {ref.format!r}"
     try:
         with confined([ref.path]):
-            return reader.read(ref.path)
+            if metrics is not None:
+                return _compacted(reader.read_metrics(ref.path, metrics))
+            return _compacted(reader.read(ref.path))
     except ReadError as exc:
         return str(exc)
     except Exception as exc:  # a reader bug must not take the other runs down
         return f"{ref.path}: unexpected {type(exc).__name__}: {exc}"
+
+
+def _compacted(result: ReadResult) -> ReadResult:
+    """``result`` with its points compact (:func:`~curvelens.core.schema.compact_points`)."""
+    return replace(result, points=compact_points(result.points))
 
 
 def _run_data(
@@ -92,6 +117,7 @@ def load_runs(
     refs: Sequence[RunRef],
     on_progress: Callable[[int, int], None] | None = None,
     cache: ParseCache | bool = True,
+    metrics: Metrics | None = None,
 ) -> list[RunData]:
     """Load ``refs``; results keep the order of ``refs``.
 
@@ -99,7 +125,7 @@ def load_runs(
     """
     results: list[RunData | None] = [None] * len(refs)
     done = 0
-    for batch in iter_load(refs, cache=cache):
+    for batch in iter_load(refs, cache=cache, metrics=metrics):
         for index, run in batch:
             results[index] = run
         done += len(batch)
@@ -109,7 +135,7 @@ def load_runs(
 
 
 def iter_load(
-    refs: Sequence[RunRef], cache: ParseCache | bool = True
+    refs: Sequence[RunRef], cache: ParseCache | bool = True, metrics: Metrics | None = None
 ) -> Iterator[list[tuple[int, RunData]]]:
     """The one loading path: yield batches of ``(index into refs, RunData)`` as they load.
 
@@ -118,27 +144,31 @@ def iter_load(
     read one by one in a small thread pool and yielded as each finishes. Every parsed run
     gets its summary and is stored in the cache. Every ref is yielded exactly once. ``cache``:
     True for the user's cache (:func:`~curvelens.core.cache.open_cache`), False for none.
+    ``metrics`` (names, or a pattern searched in each name): each run's points and summary
+    hold only those metrics, ``RunData.partial`` says when some were left out and
+    ``RunData.metrics`` still lists all (module docstring). Without it nothing is left out.
     The app drains this in a worker; the CLI collects it.
     """
     store = open_cache() if cache is True else cache or None
+    pick = picker(metrics)
     seen: set[int] = set()
     try:
-        for batch in _from_cache(refs, store):
+        for batch in _from_cache(refs, store, pick):
             seen.update(index for index, _ in batch)
             yield batch
-        for batch in _load_batched(refs, seen, store):
+        for batch in _load_batched(refs, seen, store, pick):
             seen.update(index for index, _ in batch)
             yield batch
         rest = [index for index in range(len(refs)) if index not in seen]
         if rest:
-            yield from _load_each(refs, rest, store)
+            yield from _load_each(refs, rest, store, pick)
     finally:
         if store is not None:
             store.finish()
 
 
 def _from_cache(
-    refs: Sequence[RunRef], store: ParseCache | None
+    refs: Sequence[RunRef], store: ParseCache | None, pick: Pick | None
 ) -> Iterator[list[tuple[int, RunData]]]:
     """Batches of the runs ``store`` holds unchanged."""
     if store is None:
@@ -151,13 +181,12 @@ def _from_cache(
     for start in range(0, len(found), CACHE_BATCH):
         part = found[start : start + CACHE_BATCH]
         summaries = summary_frames([entry.summary for _, entry in part])
-        yield [
-            (
-                index,
-                _run_data(refs[index], entry.result, summary, _cached_points(refs[index], entry)),
-            )
+        runs = [
+            _run_data(refs[index], entry.result, summary, _cached_points(refs[index], entry))
             for (index, entry), summary in zip(part, summaries, strict=True)
         ]
+        runs = runs if pick is None else narrow(runs, pick)
+        yield [(index, run) for (index, _), run in zip(part, runs, strict=True)]
 
 
 def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
@@ -166,7 +195,7 @@ def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
     def points() -> pl.DataFrame:
         try:
             frame = entry.load_points()
-            if frame.schema == pl.Schema(POINTS):
+            if is_loaded_points(frame):
                 return frame
         except (OSError, pl.exceptions.PolarsError):
             pass
@@ -176,10 +205,27 @@ def _cached_points(ref: RunRef, entry: Entry) -> Callable[[], pl.DataFrame]:
     return points
 
 
+def _narrowed(run: RunData, pick: Pick | None) -> RunData:
+    """``run`` narrowed to the picked metrics, as it is when nothing is picked."""
+    return run if pick is None else narrow([run], pick)[0]
+
+
+def _reads_less(name: str) -> bool:
+    """True when the reader of format ``name`` reads less for fewer metrics (it overrides
+    :meth:`Reader.read_metrics`)."""
+    try:
+        reader = get_reader(name)
+    except KeyError:
+        return False
+    return type(reader).read_metrics is not Reader.read_metrics
+
+
 def _load_batched(
-    refs: Sequence[RunRef], seen: set[int], store: ParseCache | None
+    refs: Sequence[RunRef], seen: set[int], store: ParseCache | None, pick: Pick | None
 ) -> Iterator[list[tuple[int, RunData]]]:
-    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read."""
+    """Batches of (index, RunData) that each format's :meth:`Reader.read_many` read: every
+    metric (cached whole), then narrowed to the picked ones; reading only those run by run
+    took 6x longer for 1,000 small CSV logs (5.8 s against 0.95 s, one metric of 9)."""
     by_format: dict[str, list[int]] = {}
     for index, ref in enumerate(refs):
         if index not in seen:
@@ -192,31 +238,46 @@ def _load_batched(
                 many = get_reader(name).read_many(paths)
         except Exception:  # unknown format, reader bug: the single reads report it run by run
             continue
-        done = [(index, result) for index, result in zip(indices, many) if result is not None]
+        done = list(_compact_each(indices, many))
         summaries = summarize_results([result for _, result in done])
-        batch = []
+        runs = []
         for (index, result), summary in zip(done, summaries, strict=True):
             if store is not None:
                 store.store(refs[index], result, summary, started)
-            batch.append((index, _run_data(refs[index], result, summary)))
-        if batch:
-            yield batch
+            runs.append(_run_data(refs[index], result, summary))
+        runs = runs if pick is None else narrow(runs, pick)
+        if runs:
+            yield [(index, run) for (index, _), run in zip(done, runs, strict=True)]
+
+
+def _compact_each(
+    indices: Sequence[int], many: list[ReadResult | None]
+) -> Iterator[tuple[int, ReadResult]]:
+    """``(index, result)`` of every result read, compact; each full-size result is dropped
+    from ``many`` as soon as its compact copy exists (a batch's peak memory)."""
+    for position, index in enumerate(indices):
+        result, many[position] = many[position], None
+        if result is not None:
+            yield index, _compacted(result)
 
 
 def _load_each(
-    refs: Sequence[RunRef], indices: list[int], store: ParseCache | None
+    refs: Sequence[RunRef], indices: list[int], store: ParseCache | None, pick: Pick | None
 ) -> Iterator[list[tuple[int, RunData]]]:
     """Read ``indices`` one by one in a thread pool, each yielded as it finishes."""
 
     def read(index: int) -> RunData:
+        ref = refs[index]
+        if pick is not None and _reads_less(ref.format):
+            return _read_partial(ref, pick)
         started = time.time_ns()
-        result = _parse(refs[index])
+        result = _parse(ref)
         if isinstance(result, str):
-            return _failed(refs[index], result)
+            return _failed(ref, result)
         (summary,) = summarize_results([result])
         if store is not None:
-            store.store(refs[index], result, summary, started)
-        return _run_data(refs[index], result, summary)
+            store.store(ref, result, summary, started)
+        return _narrowed(_run_data(ref, result, summary), pick)
 
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, len(indices)))
     pool = ThreadPoolExecutor(max_workers=workers)
@@ -226,6 +287,26 @@ def _load_each(
             yield [(futures[future], future.result())]
     finally:  # a consumer that stops early (the app quitting) must not wait for the rest
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_partial(ref: RunRef, pick: Pick) -> RunData:
+    """Read only the picked metrics of the names the header pass lists (not cached)."""
+    listed = _describe(ref)
+    result = _parse(ref, pick(listed))
+    if isinstance(result, str):
+        return _failed(ref, result)
+    (summary,) = summarize_results([result])
+    return described(_run_data(ref, result, summary), pick, listed)
+
+
+def _describe(ref: RunRef) -> tuple[str, ...]:
+    """The metric names :meth:`Reader.describe` lists; none when it fails (the read that
+    follows reports what is wrong)."""
+    try:
+        with confined([ref.path]):
+            return get_reader(ref.format).describe(ref.path).metrics
+    except Exception:  # a header it cannot read: the read reports it
+        return ()
 
 
 def summarize_results(results: Sequence[ReadResult]) -> list[pl.DataFrame]:
@@ -240,15 +321,18 @@ def summarize_results(results: Sequence[ReadResult]) -> list[pl.DataFrame]:
 
 
 def stack_points(runs: Sequence[RunData]) -> pl.DataFrame:
-    """All runs' points in one ``RUN_POINTS`` frame (``run`` = ``RunRef.id``)."""
+    """All runs' points in one compact ``RUN_POINTS`` frame (``run`` = ``RunRef.id``;
+    ``wall_time`` Null when no run has a time)."""
     frames = [
-        run.points.select(pl.lit(run.ref.id, dtype=pl.String()).alias("run"), pl.all())
+        compact_points(run.points).select(
+            pl.lit(run.ref.id, dtype=pl.Categorical()).alias("run"), pl.all()
+        )
         for run in runs
         if run.points.height
     ]
     if not frames:
         return pl.DataFrame(schema=dict(RUN_POINTS))
-    return pl.concat(frames, how="vertical")
+    return pl.concat(frames, how="vertical_relaxed")  # Null times join Float64 ones
 
 
 def _failed(ref: RunRef, message: str) -> RunData:

@@ -2,9 +2,10 @@
 
 Columns: ``id``, ``name``, ``path``, ``format``, ``status`` (String); ``started``,
 ``updated`` (Datetime[us, UTC]); ``resumed`` (Boolean); ``points``, ``warnings`` (Int64:
-number of points and of issues); ``error`` (String, null when the run loaded); then one
-``param.<key>`` String column per param key found in any run, sorted by key (null where a
-run lacks it). Param values are rendered with :func:`curvelens.core.params.format_param`.
+number of points held, only the asked metrics' in a partial run, and of issues); ``error``
+(String, null when the run loaded); then one ``param.<key>`` String column per param key
+found in any run, sorted by key (null where a run lacks it). Param values are rendered with
+:func:`curvelens.core.params.format_param`.
 """
 
 from __future__ import annotations
@@ -60,10 +61,18 @@ def _row(run: RunData) -> dict[str, object]:
         "started": _utc(run.started),
         "updated": _utc(run.updated),
         "resumed": run.resumed,
-        "points": run.points.height,
+        "points": _points(run),
         "warnings": len(run.issues),
         "error": run.error,
     }
+
+
+def _points(run: RunData) -> int:
+    """How many points ``run`` holds: its summary's counts when loading made one (a cached
+    run's points file is not read for the table), else its points' rows."""
+    if run.summary is not None:
+        return int(run.summary.get_column("count").sum())
+    return run.points.height
 
 
 def _utc(moment: datetime | None) -> datetime | None:

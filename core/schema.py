@@ -9,8 +9,17 @@ jobs and formats with different metric sets all fit one frame with no NaN paddin
     value      float64  the logged value; NaN and +/-inf are kept as points
     wall_time  float64  unix seconds, null when the format does not record time
 
-``RUN_POINTS`` is ``POINTS`` with a leading ``run`` column (the run id), used when the
-points of many runs are stacked into one frame.
+Loaded points (``RunData.points`` of a load, the parse cache, ``stack_points``) are kept
+compact, one rule (:func:`compact_points`): ``metric`` is Categorical (4 bytes a point, not
+a string each), and ``wall_time`` has dtype ``pl.Null`` (no memory at all) when no point of
+the run has a time, else Float64: 20 bytes a point without times, 28 with. Code reading
+times takes either: ``cast(pl.Float64)``, ``fill_null`` and comparisons work on both (a Null
+column has no time). String operations and joins on names cast to String first; analysis
+takes String or Categorical names alike; summaries name metrics as String.
+
+``RUN_POINTS`` is ``LOADED_POINTS`` with a leading Categorical ``run`` column (the run id),
+used when the points of many runs are stacked into one frame (24 bytes a point without
+times).
 
 ``RUNS`` (one row per run, see :func:`curvelens.core.runtable.run_table`)
     id, name, path, format, status, started, updated, resumed, points, warnings, error,
@@ -33,7 +42,9 @@ POINTS: Mapping[str, pl.DataType] = {
     "value": pl.Float64(),
     "wall_time": pl.Float64(),
 }
-RUN_POINTS: Mapping[str, pl.DataType] = {"run": pl.String(), **POINTS}
+LOADED_POINTS: Mapping[str, pl.DataType] = {**POINTS, "metric": pl.Categorical()}
+"""``POINTS`` as loaded runs hold them (``wall_time`` may instead be ``pl.Null``)."""
+RUN_POINTS: Mapping[str, pl.DataType] = {"run": pl.Categorical(), **LOADED_POINTS}
 
 PARAM_PREFIX = "param."
 
@@ -44,6 +55,28 @@ STATUSES = ("running", "finished", "crashed", "diverged", "stopped", "gone", "un
 def empty_points() -> pl.DataFrame:
     """An empty frame with the ``POINTS`` schema."""
     return pl.DataFrame(schema=dict(POINTS))
+
+
+def compact_points(points: pl.DataFrame) -> pl.DataFrame:
+    """``points`` (``POINTS`` or ``RUN_POINTS`` columns) under the compact rule of the module
+    docstring: names Categorical, an all-null ``wall_time`` of dtype Null."""
+    changes = [
+        pl.col(name).cast(pl.Categorical())
+        for name in ("run", "metric")
+        if name in points.columns and points.schema[name] != pl.Categorical()
+    ]
+    wall = points.get_column("wall_time")
+    if wall.dtype != pl.Null() and wall.null_count() == wall.len():
+        changes.append(pl.col("wall_time").cast(pl.Null()))
+    return points.with_columns(changes) if changes else points
+
+
+def is_loaded_points(points: pl.DataFrame) -> bool:
+    """Whether ``points`` has the ``LOADED_POINTS`` columns (times Float64 or Null)."""
+    schema = dict(points.schema)
+    if schema.get("wall_time") == pl.Null():
+        schema["wall_time"] = pl.Float64()
+    return schema == dict(LOADED_POINTS)
 
 
 @dataclass(frozen=True)
@@ -105,6 +138,12 @@ class RunData:
     summary: pl.DataFrame | None = field(default=None, repr=False)
     """:func:`curvelens.core.analysis.summary.summarize` of ``points`` when loading computed
     it (or the cache held it), so reports need not read the points; None otherwise."""
+    partial: bool = False
+    """True when ``points`` and ``summary`` hold only the metrics a load asked for (lazy
+    metrics, :func:`curvelens.core.loading.iter_load`); :attr:`metrics` still lists all."""
+    all_metrics: tuple[str, ...] | None = None
+    """Every metric name of the run when loading knows more than ``summary`` holds (a
+    partial load); None: :attr:`metrics` comes from ``summary`` or ``points``."""
 
     def __init__(
         self,
@@ -120,6 +159,8 @@ class RunData:
         *,
         load_points: Callable[[], pl.DataFrame] | None = None,
         summary: pl.DataFrame | None = None,
+        partial: bool = False,
+        all_metrics: tuple[str, ...] | None = None,
     ) -> None:
         if points is not None or load_points is None:  # given points win (``replace``)
             frame = empty_points() if points is None else points
@@ -136,18 +177,23 @@ class RunData:
             "issues": issues,
             "error": error,
             "summary": summary,
+            "partial": partial,
+            "all_metrics": all_metrics,
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
     @cached_property
     def points(self) -> pl.DataFrame:
-        """``POINTS`` schema, sorted by metric then step, one row per (metric, step)."""
+        """``POINTS`` columns, sorted by metric then step, one row per (metric, step); compact
+        (``LOADED_POINTS``, module docstring) when a load made them."""
         return self.load_points()
 
     @property
     def metrics(self) -> list[str]:
-        """Metric names present in this run, sorted."""
+        """Metric names present in this run, sorted (all of them, also when partial)."""
+        if self.all_metrics is not None:
+            return sorted(self.all_metrics)
         if self.summary is not None:
             return sorted(self.summary.get_column("metric").to_list())
         return sorted(self.points.get_column("metric").unique().to_list())

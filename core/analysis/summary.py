@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from curvelens.core.analysis.direction import higher_is_better
-from curvelens.core.schema import RUN_POINTS
+from curvelens.core.schema import RUN_POINTS, compact_points
 
 #: Output columns after the group keys, in order.
 COLUMNS = (
@@ -106,7 +106,9 @@ def _batches(
 def _run_batch(
     batch: list[tuple[str, pl.DataFrame]], overrides: Mapping[str, bool] | None
 ) -> pl.DataFrame:
-    """Summary rows of one batch of runs; series must not cross runs, so runs start series."""
+    """Summary rows of one batch of runs; series must not cross runs, so runs start series.
+    Names are taken as Categorical (what loaded runs hold), so String and Categorical mix."""
+    batch = [(run_id, compact_points(points)) for run_id, points in batch]
     frame = pl.DataFrame(
         [pl.concat([points.get_column(name) for _, points in batch]) for name in _BATCH_COLUMNS]
     )
@@ -162,7 +164,7 @@ def _table(
     }
     has_nulls = value.has_nulls()
     columns = [
-        *groups.get_columns(),
+        *(key.cast(pl.String) for key in groups.get_columns()),  # Categorical names too
         *(pl.Series(name, data, nan_to_null=True) for name, data in undefined_is_nan.items()),
         pl.Series("count", ends - starts + 1, dtype=pl.UInt32),
         pl.Series("nan_count", stats["nan_count"], dtype=pl.UInt32),

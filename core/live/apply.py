@@ -17,7 +17,7 @@ import polars as pl
 
 from curvelens.core.live.poller import PollResult, RunChange
 from curvelens.core.live.status import CRASH_AFTER_S, SILENT, run_status, silence_status
-from curvelens.core.schema import Issue, RunData
+from curvelens.core.schema import Issue, RunData, compact_points
 
 
 def merge_points(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -25,9 +25,11 @@ def merge_points(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     per (metric, step) wins, sorted by metric then step."""
     if new.height == 0:
         return old
+    old, new = compact_points(old), compact_points(new)  # loaded points are compact
     new = new.unique(subset=["metric", "step"], keep="last", maintain_order=True)
     kept = old.join(new.select("metric", "step"), on=["metric", "step"], how="anti")
-    return pl.concat([kept, new]).sort(["metric", "step"], maintain_order=True)
+    merged = pl.concat([kept, new], how="vertical_relaxed")  # times, Null or Float64
+    return compact_points(merged.sort(["metric", "step"], maintain_order=True))
 
 
 def apply_poll(
@@ -78,8 +80,9 @@ def _backwards(old: pl.DataFrame, new: pl.DataFrame) -> bool:
     """Whether a metric's appended step is below its last step so far (a resumed job)."""
     if new.height == 0 or old.height == 0:
         return False
-    last = old.group_by("metric").agg(pl.col("step").max().alias("last"))
-    first = new.group_by("metric").agg(pl.col("step").min().alias("first"))
+    name = pl.col("metric").cast(pl.String)  # held names are Categorical, tailed ones not
+    last = old.group_by(name).agg(pl.col("step").max().alias("last"))
+    first = new.group_by(name).agg(pl.col("step").min().alias("first"))
     both = first.join(last, on="metric")
     return bool((both.get_column("first") < both.get_column("last")).any())
 

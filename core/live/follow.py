@@ -80,7 +80,7 @@ def _lines(done: LivePoll, metrics: re.Pattern[str] | None, fmt: str, print_new:
                 keys = ["metric", "step", "value"]
                 points = points.join(old.points.select(keys), on=keys, how="anti", nulls_equal=True)
         if metrics is not None:
-            points = points.filter(pl.col("metric").str.contains(metrics.pattern))
+            points = points.filter(pl.col("metric").cast(pl.String).str.contains(metrics.pattern))
         points = points.sort(["step", "metric"], maintain_order=True)
         chunks.append(_format(change.ref.id, points, fmt))
     return "".join(chunks)

@@ -12,7 +12,7 @@ import pytest
 
 from curvelens.core.discovery import discover
 from curvelens.core.loading import RUNNING_WINDOW_S, load_run, load_runs, stack_points
-from curvelens.core.schema import RUN_POINTS, RunRef
+from curvelens.core.schema import LOADED_POINTS, RUN_POINTS, RunRef
 
 HEADER = "step,epoch,train_loss,val_loss\n"
 
@@ -182,9 +182,26 @@ def test_stack_points_adds_the_run_id(tmp_path: Path) -> None:
     _write(tmp_path / "a" / "metrics.csv", "step,loss\n1,2\n2,1\n")
     _write(tmp_path / "b" / "metrics.csv", "step,loss\n1,3\n")
     stacked = stack_points(load_runs(discover([tmp_path]).runs))
-    assert dict(stacked.schema) == dict(RUN_POINTS)
+    assert dict(stacked.schema) == {**RUN_POINTS, "wall_time": pl.Null()}  # no times: none held
     assert stacked.select("run", "step", "value").rows() == [("a", 1, 2), ("a", 2, 1), ("b", 1, 3)]
     assert stack_points([]).schema == pl.Schema(RUN_POINTS)
+    _write(tmp_path / "c" / "metrics.csv", "step,loss,timestamp\n1,4,1700000000.5\n")
+    stacked = stack_points(load_runs(discover([tmp_path]).runs))
+    assert dict(stacked.schema) == dict(RUN_POINTS)
+    assert stacked.get_column("wall_time").to_list() == [None, None, None, 1700000000.5]
+
+
+def test_loaded_points_are_compact(tmp_path: Path) -> None:
+    _write(tmp_path / "a" / "metrics.csv", "step,loss,acc\n1,2,0.5\n2,1,0.7\n")
+    _write(tmp_path / "b" / "metrics.csv", "step,loss,timestamp\n1,3,1700000000\n")
+    fresh = load_runs(discover([tmp_path]).runs, cache=False)
+    cached = load_runs(discover([tmp_path]).runs)
+    for runs in (fresh, cached):
+        a, b = runs
+        assert dict(a.points.schema) == {**LOADED_POINTS, "wall_time": pl.Null()}
+        assert a.points.estimated_size() == 20 * a.points.height
+        assert dict(b.points.schema) == dict(LOADED_POINTS)
+        assert a.points.get_column("metric").to_list() == ["acc", "acc", "loss", "loss"]
 
 
 def test_status_running_then_stopped_by_log_age(tmp_path: Path) -> None:

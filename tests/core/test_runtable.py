@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,3 +60,21 @@ def test_columns_counts_and_params() -> None:
 
 def test_empty_table_has_the_fixed_schema() -> None:
     assert dict(run_table([]).schema) == RUNS_SCHEMA
+
+
+def test_point_counts_of_cached_runs_come_from_their_summaries(tmp_path: Path) -> None:
+    from curvelens.core.discovery import discover
+    from curvelens.core.loading import load_runs
+
+    for name, rows in (("a", 5), ("b", 9)):
+        (tmp_path / name).mkdir()
+        lines = "".join(f"{s},{1 / s},{s % 2 or ''}\n" for s in range(1, rows))
+        (tmp_path / name / "metrics.csv").write_text("step,loss,odd\n" + lines)
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))  # finished long ago: cacheable
+    refs = discover([tmp_path]).runs
+    load_runs(refs)  # fills the cache
+    cached = load_runs(refs)
+    counts = run_table(cached).get_column("points").to_list()
+    assert all("points" not in run.__dict__ for run in cached)  # no points file read
+    assert counts == [run.points.height for run in load_runs(refs, cache=False)] == [6, 12]

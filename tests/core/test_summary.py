@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curvelens.core.analysis.summary import COLUMNS, series, summarize
-from curvelens.core.schema import POINTS, RUN_POINTS
+from curvelens.core.analysis.summary import COLUMNS, series, summarize, summarize_runs
+from curvelens.core.schema import POINTS, RUN_POINTS, compact_points
 
 NAN, INF = math.nan, math.inf
 
@@ -157,3 +157,13 @@ def test_real_reference_run_matches_numpy_on_the_raw_csv(real):
         assert r["std"] == pytest.approx(values.std(ddof=1), rel=1e-9)
         assert r["last"] == pytest.approx(values[-1])
         assert r["best"] == pytest.approx(values.min())
+
+
+def test_runs_holding_string_and_categorical_names_summarize_alike() -> None:
+    plain = points([("loss", 1, 2.0), ("loss", 2, 1.0)])
+    compact = compact_points(points([("acc", 1, 0.5), ("loss", 1, 3.0)]))
+    table = summarize_runs([("a", plain), ("b", compact)])
+    assert table.schema["metric"] == pl.String
+    assert table.select("run", "metric", "last").rows() == [
+        ("a", "loss", 1.0), ("b", "acc", 0.5), ("b", "loss", 3.0),
+    ]  # fmt: skip
