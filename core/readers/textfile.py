@@ -15,6 +15,7 @@ file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 import stat
@@ -40,6 +41,10 @@ _WIDE_BOMS = (
 )
 FILE_BUDGET_S = 60.0
 """Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
+CHECK_EVERY = 4096
+"""Lines, records or rows between two looks at the clock (:meth:`Budget.due`)."""
+MAX_LINE_BYTES = 16 * 2**20
+"""A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
 _LONG_INT_DIGITS = 300
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 _MAGIC_BYTES = (
@@ -132,25 +137,52 @@ def _read_error(path: Path, exc: OSError) -> ReadError:
 
 
 class Budget:
-    """The per-file time budget: :meth:`spent` turns True once :data:`FILE_BUDGET_S` seconds
-    have passed since the read started (checked every so many lines, it costs nothing)."""
+    """The per-file time budget: :meth:`spent` turns True once ``seconds`` (by default
+    :data:`FILE_BUDGET_S`, read when the budget starts) have passed since the read started;
+    :meth:`due` looks at the clock only every :data:`CHECK_EVERY` items, so it costs nothing."""
 
-    def __init__(self, seconds: float = FILE_BUDGET_S) -> None:
-        self.seconds = seconds
-        self._end = time.monotonic() + seconds
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = FILE_BUDGET_S if seconds is None else seconds
+        self._end = time.monotonic() + self.seconds
 
     def spent(self) -> bool:
         """Whether the budget is used up."""
-        return time.monotonic() > self._end
+        return time.monotonic() >= self._end
+
+    def due(self, count: int) -> bool:
+        """Whether reading must stop before item ``count`` (0-based: checked every
+        :data:`CHECK_EVERY` items, the first one included)."""
+        return count % CHECK_EVERY == 0 and count > 0 and self.spent()
 
     def message(self, later: str = "lines") -> str:
         """Why reading stopped: the budget, and that ``later`` lines (records) were not read."""
         budget = f"{self.seconds:g} s (the time budget for one file)"
         return f"reading stopped after {budget}; later {later} not read"
 
-    def issue(self, path: Path, line: int) -> Issue:
+    def issue(self, path: Path, line: int, later: str = "lines") -> Issue:
         """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
-        return Issue(path, self.message(), line)
+        return Issue(path, self.message(later), line)
+
+
+def log_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
+    for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held."""
+    head = handle.read(SNIFF_BYTES)
+    codec = wide_codec(head)
+    if codec is not None:
+        text = (head + handle.read()).decode(codec, errors="replace").encode()
+        yield from io.BytesIO(text)
+        return
+    if looks_binary(head):
+        raise ReadError(path, "binary content, not a text log")
+    handle.seek(0)  # a regular file (open_log): the sniffed start is read again
+    while line := handle.readline(MAX_LINE_BYTES):
+        if len(line) < MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 def read_regular(path: Path) -> bytes:
