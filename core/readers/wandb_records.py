@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from curvelens.core.readers.protobuf import fields
 from curvelens.core.readers.wandb_log import records
@@ -106,7 +106,7 @@ def _record(payload: bytes, out: LogExtras) -> None:
                     _apply(out.summary, part)
 
 
-def log_extras(data: bytes) -> LogExtras:
+def log_extras(data: bytes | BinaryIO) -> LogExtras:
     """Config, summary and system metrics of a ``.wandb`` file's bytes, up to the first
     record that cannot be decoded (the history decoder reports that one)."""
     out = LogExtras()
