@@ -42,7 +42,7 @@ def stream_text(path: Path, budget: Budget | None = None) -> tuple[bytes, list[I
     issues: list[Issue] = []
     with open_log(path) as handle:
         for number, raw in enumerate(log_lines(path, handle), start=1):
-            if budget.due(number - 1):
+            if budget.due(number):
                 issues.append(budget.issue(path, number))
                 break
             if raw is None:

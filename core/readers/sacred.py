@@ -59,11 +59,11 @@ def metric_points(metrics: object, path: Path) -> tuple[PointLists, list[Issue]]
     if not isinstance(metrics, dict):
         return lists, [Issue(path, "not a JSON object of metrics")]
     skipped, issues, budget = 0, list[Issue](), Budget()
-    for name, series in metrics.items():
+    for number, (name, series) in enumerate(metrics.items()):
         if not isinstance(series, dict):
             skipped += 1
             continue
-        if budget.spent():
+        if number and budget.spent():
             issues.append(Issue(path, f"metric {name!r}: {budget.message('metrics')}"))
             break
         steps, values = series.get("steps") or [], series.get("values") or []

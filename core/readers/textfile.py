@@ -15,6 +15,7 @@ file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import json
 import os
@@ -165,6 +166,24 @@ class Budget:
         return Issue(path, self.message(later), line)
 
 
+def next_data(handle: BinaryIO, pos: int) -> int:
+    """The first offset from ``pos`` that is not in a hole of a sparse file (holes read as
+    NUL bytes that were never written: no record lies in one); the file size when only a
+    hole follows; ``pos`` where the file system cannot say. The handle's position is kept."""
+    fd = handle.fileno()
+    here = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        return os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a hole to the end of the file
+            return max(pos, os.fstat(fd).st_size)
+        return pos
+    except AttributeError:  # no SEEK_DATA on this platform
+        return pos
+    finally:
+        os.lseek(fd, here, os.SEEK_SET)  # where the buffered reader left the descriptor
+
+
 def log_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
     """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
     for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held;
@@ -186,7 +205,8 @@ def log_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
             yield line
             continue
         while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-            pass
+            if rest.count(0) == len(rest):  # NUL bytes: maybe a hole, passed over at once
+                handle.seek(next_data(handle, handle.tell()))
         yield None
 
 

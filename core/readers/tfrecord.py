@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from curvelens.core.readers.textfile import Budget
+from curvelens.core.readers.textfile import Budget, next_data
 
 _LENGTH = struct.Struct("<Q")
 _MASK_DELTA = 0xA282EAD8
@@ -348,7 +348,9 @@ def frames(handle: BinaryIO, framer: Framer) -> Iterator[tuple[int, bytes, Recor
         if framer.budget is not None and framer.budget.spent():
             framer.stop(base + records.resume)
             return
-        if records.resume > len(data):
-            handle.seek(base + records.resume)
         carry, base, need = data[records.resume :], base + records.resume, records.need
+        after = next_data(handle, base) if framer.lost_at is not None else base
+        if after > base or len(carry) == 0:  # a hole of a sparse file is passed over at once
+            carry, base = b"", after
+            handle.seek(base)
     framer.finish()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from curvelens.core.readers.protobuf import fields, signed
-from curvelens.core.readers.textfile import Budget, parse_json
+from curvelens.core.readers.textfile import Budget, next_data, parse_json
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
@@ -80,11 +80,13 @@ class _Source:
         rest = self.data[pos - self.base :]
         if rest.count(0) != len(rest):
             return False
-        if self.handle is not None:
-            self.handle.seek(self.base + len(self.data))
-            while block := self.handle.read(WINDOW):
-                if block.count(0) != len(block):
-                    return False
+        at = self.base + len(self.data)
+        while self.handle is not None and (at := next_data(self.handle, at)) < self.size:
+            self.handle.seek(at)  # holes of a sparse file are passed over at once
+            block = self.handle.read(WINDOW)
+            if not block or block.count(0) != len(block):
+                return not block
+            at += len(block)
         return True
 
 

@@ -130,3 +130,20 @@ def test_a_record_too_large_for_a_scalar_is_skipped_unread(
     assert result.points.get_column("step").to_list() == [float(s) for s in range(6)]
     (issue,) = result.issues
     assert "record of 5,000 bytes skipped unread" in issue.message
+
+
+def test_a_sparse_hole_between_records_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = record(event(0, 1.0)) + _body(range(4))
+    tail = _body(range(4, 8))
+    path = tmp_path / "events.out.tfevents.1.host"
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.seek(len(head) + (8 << 20))  # a hole: never written
+        handle.write(tail)
+    monkeypatch.setattr(tfrecord, "CHUNK_BYTES", 1 << 20)
+    streamed = read_event_file(path)
+    assert streamed.steps == [float(s) for s in range(8)]
+    assert streamed.problems == [(len(head), f"corrupt record length, {8 << 20} bytes skipped")]
+    _same(streamed, decode_events(path.read_bytes()))
