@@ -1,28 +1,92 @@
 """Bounded reads of text logs: memory follows what is kept, never the file size.
 
-A document parsed whole (JSON, YAML) is refused unread, cheaply, when it is larger than its
-limit or starts or ends in NUL bytes (a crash's hole: a 2 GiB sparse ``trainer_state.json``
-is never read). A line log parsed whole by its reader (a DVCLive TSV) is streamed: lines
-holding NUL bytes and over-long lines are emptied (line numbers kept) with an Issue, and
-reading stops at the file's time budget with an Issue naming the line.
+A document parsed whole (JSON by :func:`read_json`, YAML) is refused unread, cheaply, when it
+is larger than its limit or starts or ends in NUL bytes (a crash's hole: a 2 GiB sparse
+``trainer_state.json`` is never read). A line log parsed whole by its reader (a DVCLive TSV)
+is streamed: lines holding NUL bytes and over-long lines are emptied (line numbers kept) with
+an Issue, and reading stops at the file's time budget with an Issue naming the line.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.textfile import (
     MAX_LINE_BYTES,
     NUL_EVERYWHERE,
+    SNIFF_BYTES,
     Budget,
     blank,
-    check_document,
+    decode,
     log_lines,
+    looks_binary,
+    misnamed,
     open_log,
     read_log_bytes,
+    wide_codec,
 )
 from curvelens.core.schema import Issue
+
+_LONG_INT_DIGITS = 300
+_BLANK = b" \t\r\n"
+
+
+MAX_DOCUMENT_BYTES = 512 << 20
+"""A JSON document larger than this is refused unread (parsed, it would need several GB)."""
+
+
+def _size_text(size: int) -> str:
+    if size >= 2**30:
+        return f"{size / 2**30:.1f} GiB"
+    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
+
+
+def check_document(path: Path, limit: int | None = None) -> None:
+    """ReadError, before anything is read, when the document ``path`` is larger than
+    ``limit`` bytes (:data:`MAX_DOCUMENT_BYTES`) or starts or ends in NUL bytes (looking at
+    its first and last bytes only)."""
+    limit = MAX_DOCUMENT_BYTES if limit is None else limit
+    with open_log(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            message = f"{_size_text(size)}, over the {_size_text(limit)} a document may have"
+            raise ReadError(path, f"{message}: not read")
+        head = handle.read(SNIFF_BYTES)
+        if wide_codec(head) or misnamed(head) or looks_binary(head):
+            return  # converted, or refused with its own message, by read_log_bytes
+        handle.seek(max(len(head), size - SNIFF_BYTES))
+        tail = handle.read() or head
+    damaged = "NUL bytes (a hole left by a crash?): not read"
+    if head.lstrip(_BLANK)[:1] == b"\x00":
+        raise ReadError(path, f"starts with {damaged}")
+    if tail.rstrip(_BLANK)[-1:] == b"\x00":
+        raise ReadError(path, f"ends in {damaged}")
+
+
+def read_json(path: Path) -> Any:
+    """The JSON content of a whole-file JSON log or config; ReadError when unreadable, and
+    ValueError (never RecursionError or OverflowError) when the JSON is invalid or nested
+    too deeply. Integers too long for a float become ``inf`` (they are values, not ids).
+    Refused unread when too large or damaged by a hole (:func:`check_document`)."""
+    check_document(path)
+    return parse_json(decode(read_log_bytes(path)))
+
+
+def parse_json(text: str) -> Any:
+    """:func:`json.loads` with the guarantees of :func:`read_json`."""
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _json_int(text: str) -> int | float:
+    """An integer literal: an int, or a float (``inf`` past 1e308) when it is too long."""
+    return int(text) if len(text) < _LONG_INT_DIGITS else float(text)
 
 
 def read_document(path: Path, limit: int | None = None) -> bytes:

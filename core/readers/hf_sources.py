@@ -17,9 +17,9 @@ import polars as pl
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file
-from curvelens.core.readers.textfile import read_json
 from curvelens.core.schema import POINTS, Issue
 
 RUNS = "runs"

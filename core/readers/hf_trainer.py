@@ -32,9 +32,10 @@ import polars as pl
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.hf_sources import event_runs, results_points
 from curvelens.core.readers.points import PointLists, dedupe_points, points_from
-from curvelens.core.readers.textfile import Budget, read_json
+from curvelens.core.readers.textfile import Budget
 from curvelens.core.schema import Issue
 
 STATE = "trainer_state.json"

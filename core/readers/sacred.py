@@ -15,8 +15,9 @@ from typing import Any
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import Budget, read_json, utc_datetime
+from curvelens.core.readers.textfile import Budget, utc_datetime
 from curvelens.core.schema import Issue
 
 RUN, CONFIG, METRICS = "run.json", "config.json", "metrics.json"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import errno
 import io
-import json
 import os
 import stat
 import time
@@ -26,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from curvelens.core.readers.base import ReadError
 from curvelens.core.schema import Issue
@@ -46,8 +45,6 @@ CHECK_EVERY = 4096
 """Lines, records or rows between two looks at the clock (:meth:`Budget.due`)."""
 MAX_LINE_BYTES = 16 * 2**20
 """A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
-_LONG_INT_DIGITS = 300
-_BLANK = b" \t\r\n"
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 _MAGIC_BYTES = (
     (b"\x1f\x8b", "gzip-compressed, not a text log (decompress it first)"),
@@ -230,60 +227,6 @@ def read_log_bytes(path: Path) -> bytes:
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
-
-
-MAX_DOCUMENT_BYTES = 512 << 20
-"""A JSON document larger than this is refused unread (parsed, it would need several GB)."""
-
-
-def _size_text(size: int) -> str:
-    if size >= 2**30:
-        return f"{size / 2**30:.1f} GiB"
-    return f"{size / 2**20:.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
-
-
-def check_document(path: Path, limit: int | None = None) -> None:
-    """ReadError, before anything is read, when the document ``path`` is larger than
-    ``limit`` bytes (:data:`MAX_DOCUMENT_BYTES`) or starts or ends in NUL bytes (looking at
-    its first and last bytes only)."""
-    limit = MAX_DOCUMENT_BYTES if limit is None else limit
-    with open_log(path) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size > limit:
-            message = f"{_size_text(size)}, over the {_size_text(limit)} a document may have"
-            raise ReadError(path, f"{message}: not read")
-        head = handle.read(SNIFF_BYTES)
-        if wide_codec(head) or misnamed(head) or looks_binary(head):
-            return  # converted, or refused with its own message, by read_log_bytes
-        handle.seek(max(len(head), size - SNIFF_BYTES))
-        tail = handle.read() or head
-    damaged = "NUL bytes (a hole left by a crash?): not read"
-    if head.lstrip(_BLANK)[:1] == b"\x00":
-        raise ReadError(path, f"starts with {damaged}")
-    if tail.rstrip(_BLANK)[-1:] == b"\x00":
-        raise ReadError(path, f"ends in {damaged}")
-
-
-def read_json(path: Path) -> Any:
-    """The JSON content of a whole-file JSON log or config; ReadError when unreadable, and
-    ValueError (never RecursionError or OverflowError) when the JSON is invalid or nested
-    too deeply. Integers too long for a float become ``inf`` (they are values, not ids).
-    Refused unread when too large or damaged by a hole (:func:`check_document`)."""
-    check_document(path)
-    return parse_json(decode(read_log_bytes(path)))
-
-
-def parse_json(text: str) -> Any:
-    """:func:`json.loads` with the guarantees of :func:`read_json`."""
-    try:
-        return json.loads(text, parse_int=_json_int)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-
-
-def _json_int(text: str) -> int | float:
-    """An integer literal: an int, or a float (``inf`` past 1e308) when it is too long."""
-    return int(text) if len(text) < _LONG_INT_DIGITS else float(text)
 
 
 def misnamed(head: bytes) -> str | None:

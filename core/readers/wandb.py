@@ -27,8 +27,9 @@ from typing import TypeGuard
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import open_log, read_json, utc_datetime
+from curvelens.core.readers.textfile import open_log, utc_datetime
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
 from curvelens.core.readers.wandb_records import LogExtras, log_extras
 from curvelens.core.readers.yamlfile import load_yaml

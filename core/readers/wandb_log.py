@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from curvelens.core.readers.bounded import parse_json
 from curvelens.core.readers.protobuf import fields, signed
-from curvelens.core.readers.textfile import Budget, next_data, parse_json
+from curvelens.core.readers.textfile import Budget, next_data
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
