@@ -21,6 +21,7 @@ from typing import Any
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_document
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.textfile import (
     MAX_LINE_BYTES,
@@ -28,7 +29,6 @@ from curvelens.core.readers.textfile import (
     decode,
     log_lines,
     open_log,
-    read_log_bytes,
     split_tail,
     utc_datetime,
 )
@@ -40,6 +40,8 @@ METRICS, PARAMS, TAGS = "metrics", "params", "tags"
 RUN_NAME_TAG = "mlflow.runName"
 _STATUS = {3: "finished", 4: "failed", 5: "failed"}
 _NOT_RUN_PARENTS = frozenset({".trash", "models"})
+MAX_PARAM_BYTES = 1 << 20
+"""A param or tag file larger than this is ignored unread (MLflow caps values at 8,000 chars)."""
 
 
 def key_files(folder: Path) -> list[tuple[str, Path]]:
@@ -130,7 +132,7 @@ def _text_files(folder: Path, prefix: str = "") -> tuple[dict[str, ParamValue], 
     issues: list[Issue] = []
     for key, path in key_files(folder):
         try:
-            values[prefix + key] = decode(read_log_bytes(path))
+            values[prefix + key] = decode(read_document(path, MAX_PARAM_BYTES))
         except ReadError as exc:
             issues.append(Issue(path, f"ignored: {exc.message}"))
     return values, issues

@@ -242,7 +242,8 @@ class _Collector:
         fast = fast_scalars(data, starts, lengths)
         codes = [self.names.setdefault(name, len(self.names)) for name in fast.names]
         remap = np.asarray(codes, dtype=np.int64)
-        self.parts.append(replace(fast, codes=remap[fast.codes] if codes else fast.codes))
+        codes_here = remap[fast.codes] if codes else fast.codes
+        self.parts.append(replace(fast, codes=codes_here, records=fast.records + self.records))
         for index in np.flatnonzero(~fast.matched).tolist():
             start = int(starts[index])
             try:
@@ -264,7 +265,7 @@ class _Collector:
             self.out.restarts += int(backwards or 0)
 
 
-_ARRAYS = ("matched", "steps", "values", "wall_times", "codes")
+_ARRAYS = ("matched", "records", "steps", "values", "wall_times", "codes")
 
 
 def decode_events(data: bytes, plugins: dict[str, str | None] | None = None) -> EventScalars:
@@ -305,7 +306,7 @@ def _combine(fast: FastScalars, slow: _Decoder) -> tuple[pl.DataFrame, bool]:
         },
         schema=POINTS,
     )
-    order = np.concatenate([np.flatnonzero(fast.matched), np.asarray(slow.records)])
+    order = np.concatenate([fast.records, np.asarray(slow.records, dtype=np.int64)])
     more = pl.DataFrame(
         {
             "metric": slow.tags,

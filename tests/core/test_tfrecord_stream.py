@@ -147,3 +147,22 @@ def test_a_sparse_hole_between_records_is_passed_over(
     assert streamed.steps == [float(s) for s in range(8)]
     assert streamed.problems == [(len(head), f"corrupt record length, {8 << 20} bytes skipped")]
     _same(streamed, decode_events(path.read_bytes()))
+
+
+def test_events_of_several_values_decode_in_file_order() -> None:
+    def values(step: int) -> list[bytes]:
+        out = [simple_value(f"m{i}", step * 10 + i) for i in range(3)]
+        if step % 4 == 3:  # a tensor among them: the record is decoded field by field
+            out.insert(1, tensor_value("t", -step))
+        return out
+
+    data = record(event(0, 1.0)) + b"".join(record(event(s, 1.0 + s, values(s))) for s in range(12))
+    out = decode_events(data)
+    want = []
+    for step in range(12):
+        tags = ["m0", "t", "m1", "m2"] if step % 4 == 3 else ["m0", "m1", "m2"]
+        want += [(tag, float(step)) for tag in tags]
+    assert list(zip(out.tags, out.steps, strict=True)) == want
+    by_tag = dict(zip(zip(out.tags, out.steps, strict=True), out.values, strict=True))
+    assert by_tag[("m2", 5.0)] == 52.0 and by_tag[("t", 7.0)] == -7.0
+    assert not out.problems
