@@ -197,11 +197,11 @@ def records(
         framing.damage.append(f"{broken} records with missing chunks skipped")
 
 
-def decode_log(data: bytes | BinaryIO, offset: int = 0) -> WandbLog:
+def decode_log(data: bytes | BinaryIO, offset: int = 0, budget: Budget | None = None) -> WandbLog:
     """The history, run name, start time and exit code of a ``.wandb`` file's bytes (from
     ``offset``, see :func:`records`); each malformed record costs only itself (counted in
     :attr:`WandbLog.damage`)."""
-    out, budget, ends = WandbLog(end_offset=offset), Budget(), list[int]()
+    out, budget, ends = WandbLog(end_offset=offset), budget or Budget(), list[int]()
     bad, first_bad = 0, ""
     for number, payload in enumerate(records(data, out.damage, offset, ends), start=1):
         if budget.due(number):
