@@ -104,17 +104,24 @@ def _header_ok(data: bytes, pos: int) -> bool:
     return masked_crc32c(data[pos : pos + 8]) == stored
 
 
+def _u32(raw: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The little-endian uint32 at each offset ``at``, as int64 (no index matrix)."""
+    if len(raw) < 4:
+        return np.zeros(len(at), np.int64)
+    rows = np.lib.stride_tricks.sliding_window_view(raw, 4)[at]
+    values: np.ndarray = rows.copy().view("<u4").ravel().astype(np.int64)
+    return values
+
+
 class _Heads:
     """The candidate record offsets of a buffer (module docstring) and their runs."""
 
     def __init__(self, raw: np.ndarray) -> None:
-        size = len(raw)
         found = np.flatnonzero(raw[12:] == _EVENT_KEY)
-        found = found[found + 16 <= size]
-        length = raw[found[:, None] + np.arange(8)].copy().view("<u8").ravel()
-        fits = length < 2**32
-        self.offsets = found[fits]
-        self.ends = self.offsets + 16 + length[fits].astype(np.int64)
+        found = found[found + 16 <= len(raw)]
+        found = found[(raw[found + 4] | raw[found + 5] | raw[found + 6] | raw[found + 7]) == 0]
+        self.offsets = found
+        self.ends = found + 16 + _u32(raw, found)
         linked = np.append(self.ends[:-1] == self.offsets[1:], False)
         self.breaks = np.flatnonzero(~linked)
 
@@ -168,7 +175,7 @@ def _first_bad(raw: np.ndarray, heads: np.ndarray, lengths: np.ndarray, crcs: np
     sums = [masked_crc32c(struct.pack("<Q", length)) for length in distinct.tolist()]
     ends = heads + 12 + lengths.astype(np.int64)
     at = np.concatenate([heads + 8, ends])
-    stored = raw[at[:, None] + np.arange(4)].copy().view("<u4").ravel().astype(np.int64)
+    stored = _u32(raw, at)
     masked = (((crcs >> 15) | (crcs << 17)) + _MASK_DELTA) & 0xFFFFFFFF
     bad = (np.asarray(sums, np.int64)[which.ravel()] != stored[: len(heads)]) | (
         masked != stored[len(heads) :]
@@ -251,8 +258,8 @@ class Framer:
                 return self._out(kept, None)
             heads = heads or _Heads(raw)
             heads_at, stop = _walk(data, pos, heads)
-            lengths = raw[heads_at[:, None] + np.arange(8)].copy().view("<u8").ravel()
-            starts, ends = heads_at + 12, heads_at + 12 + lengths.astype(np.int64)
+            lengths = _u32(raw, heads_at)  # records that fit in the buffer: under 4 GiB
+            starts, ends = heads_at + 12, heads_at + 12 + lengths
             bad = _first_bad(raw, heads_at, lengths, _payload_crcs(data, starts, ends))
             kept.append((starts[:bad], ends[:bad] - starts[:bad]))
             if bad == len(starts):
