@@ -31,6 +31,12 @@ CASES = (
     ("deep/jsonl", "JSONL line nested 100,000 deep"),
     ("deep/hf_nested", "trainer_state.json nested 50,000 deep"),
     ("wandb/run-20250101_000000-crc", "W&B log with a bad checksum"),
+    ("sparse/tb", "{gib:g} GiB sparse TensorBoard event file"),
+    ("sparse/wandb/run-20250101_000000-sparse", "{gib:g} GiB sparse W&B .wandb log"),
+    ("sparse/mlruns/3/00112233445566778899aabbccddeeff", "{gib:g} GiB sparse MLflow metric"),
+    ("sparse/dvclive", "{gib:g} GiB sparse DVCLive TSV"),
+    ("sparse/hf_nul", "{gib:g} GiB trainer_state.json of NULs"),
+    ("sparse/hf_tail", "trainer_state.json + {gib:g} GiB of NULs"),
 )
 
 
@@ -79,6 +85,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--sparse-gib", type=float, default=2.0)
+    parser.add_argument("--only", default="", help="run the cases whose name holds this")
     args = parser.parse_args()
     if args.case:
         run_case(args.root, args.case)
@@ -93,6 +100,8 @@ def main() -> None:
         print(f"hostile inputs (load average {os.getloadavg()[0]:.1f}):")
         print(f"{'case':40} {'seconds':>8} {'peak MiB':>9}  message")
         for run_id, what in CASES:
+            if args.only.lower() not in what.lower():
+                continue
             seconds, peak, said = measure(corpus.root, run_id, args.timeout)
             print(f"{what.format(gib=args.sparse_gib):40} {seconds:>8} {peak:>9}  {said}")
         remove_tree(base)

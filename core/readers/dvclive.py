@@ -17,9 +17,10 @@ from pathlib import Path
 import polars as pl
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import stream_text
 from curvelens.core.readers.delimited import read_delimited
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.readers.textfile import read_log_bytes, utc_datetime
+from curvelens.core.readers.textfile import Budget, utc_datetime
 from curvelens.core.readers.yamlfile import yaml_params
 from curvelens.core.schema import POINTS, Issue
 
@@ -33,12 +34,16 @@ def metric_files(folder: Path) -> list[tuple[str, Path]]:
     return sorted((p.relative_to(root).with_suffix("").as_posix(), p) for p in root.rglob("*.tsv"))
 
 
-def read_tsv(name: str, path: Path) -> tuple[pl.DataFrame, list[Issue]]:
-    """One metric TSV as ``POINTS`` in file order, and its problems."""
-    data = read_log_bytes(path)
+def read_tsv(
+    name: str, path: Path, budget: Budget | None = None
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One metric TSV as ``POINTS`` in file order, and its problems (streamed: memory
+    follows the lines kept, reading stops at ``budget``)."""
+    data, issues = stream_text(path, budget)
     if not data.strip():
-        return pl.DataFrame(schema=dict(POINTS)), [Issue(path, "empty file, no data yet")]
-    frame, issues, _cut = read_delimited(path, data, "\t")  # a cut last line: being written
+        return pl.DataFrame(schema=dict(POINTS)), [*issues, Issue(path, "empty file, no data yet")]
+    frame, more, _cut = read_delimited(path, data, "\t")  # a cut last line: being written
+    issues += more
     value_columns = [c for c in frame.columns if c not in ("step", "timestamp")]
     if "step" not in frame.columns or not value_columns:
         issues.append(Issue(path, "no value column next to 'step' (a metric named 'step'?)"))
@@ -86,9 +91,13 @@ class DvcLiveReader(Reader):
             raise ReadError(path, f"no {PLOTS.as_posix()} folder: not a DVCLive run")
         frames: list[pl.DataFrame] = []
         issues: list[Issue] = []
-        for name, file in files:
+        budget = Budget()
+        for index, (name, file) in enumerate(files):
+            if index and budget.spent():
+                issues.append(Issue(file, budget.message(f"metric files ({len(files) - index})")))
+                break
             try:
-                frame, file_issues = read_tsv(name, file)
+                frame, file_issues = read_tsv(name, file, budget)
             except ReadError as exc:
                 issues.append(Issue(file, f"ignored: {exc.message}"))
                 continue

@@ -9,7 +9,6 @@ values: each number becomes a point at the run's final step, named as written.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ import polars as pl
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file
-from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
 RUNS = "runs"
@@ -101,7 +100,7 @@ def results_points(
     files = _results_files(output_dir)
     for path in files:
         try:
-            content = json.loads(decode(read_log_bytes(path)))
+            content = read_json(path)
         except ReadError as exc:
             issues.append(Issue(path, f"ignored: {exc.message}"))
             continue

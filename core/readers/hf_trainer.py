@@ -32,9 +32,10 @@ import polars as pl
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.hf_sources import event_runs, results_points
 from curvelens.core.readers.points import PointLists, dedupe_points, points_from
-from curvelens.core.readers.textfile import read_json
+from curvelens.core.readers.textfile import Budget
 from curvelens.core.schema import Issue
 
 STATE = "trainer_state.json"
@@ -95,9 +96,12 @@ def _is_number(value: object) -> TypeGuard[int | float]:
 
 def history_points(history: list[Any], path: Path) -> tuple[PointLists, list[Issue]]:
     """Numeric keys of each log entry as observations at the entry's step."""
-    lists = PointLists()
-    skipped = 0
-    for entry in history:
+    lists, budget = PointLists(), Budget()
+    skipped, stopped = 0, list[Issue]()
+    for index, entry in enumerate(history):
+        if budget.due(index):
+            stopped.append(Issue(path, f"log_history entry {index}: {budget.message('entries')}"))
+            break
         step = entry.get("step") if isinstance(entry, dict) else None
         if not _is_number(step):
             skipped += 1
@@ -106,7 +110,7 @@ def history_points(history: list[Any], path: Path) -> tuple[PointLists, list[Iss
             if key not in _NOT_METRICS and _is_number(value):
                 lists.add(key, float(step), float(value), None)
     issues = [Issue(path, f"{skipped} log_history entries without a step skipped")]
-    return lists, issues if skipped else []
+    return lists, (issues if skipped else []) + stopped
 
 
 def state_params(state: Mapping[str, Any]) -> dict[str, ParamValue]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import polars as pl
 
@@ -26,15 +26,14 @@ from curvelens.core.readers.csvlog import started_at
 from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, table_points
 from curvelens.core.readers.textfile import (
     CUT_LINE,
+    MAX_LINE_BYTES,
     NUL_EVERYWHERE,
-    SNIFF_BYTES,
     Budget,
     blank,
     decode,
     first_line,
-    looks_binary,
+    log_lines,
     open_log,
-    wide_codec,
 )
 from curvelens.core.schema import Issue
 
@@ -43,8 +42,6 @@ LOG_NAME = "metrics.jsonl"
 Record = dict[str, str | None]
 
 
-MAX_LINE_BYTES = 16 * 2**20
-"""A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
 MAX_NESTING = 32
 """Object levels flattened to ``a/b`` columns; a deeper value is kept as its JSON text."""
 
@@ -132,34 +129,13 @@ class _Lines:
         return Issue(self.path, message, self.nul_lines[0])
 
 
-def _raw_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
-    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
-    for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held."""
-    head = handle.read(SNIFF_BYTES)
-    codec = wide_codec(head)
-    if codec is not None:
-        text = (head + handle.read()).decode(codec, errors="replace").encode()
-        yield from io.BytesIO(text)
-        return
-    if looks_binary(head):
-        raise ReadError(path, "binary content, not a text log")
-    handle.seek(0)  # a regular file (open_log): the sniffed start is read again
-    while line := handle.readline(MAX_LINE_BYTES):
-        if len(line) < MAX_LINE_BYTES or line.endswith(b"\n"):
-            yield line
-            continue
-        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-            pass
-        yield None
-
-
 def read_lines(path: Path) -> _Lines:
     """Stream ``path`` line by line, keeping only the parsed records (memory follows what
     is kept, not the file size); stops with an Issue when the file's time budget is spent."""
     lines, budget = _Lines(path), Budget()
     with open_log(path) as handle:
-        for number, raw in enumerate(_raw_lines(path, handle), start=1):
-            if number % 4096 == 0 and budget.spent():
+        for number, raw in enumerate(log_lines(path, handle), start=1):
+            if budget.due(number):
                 lines.issues.append(budget.issue(path, number))
                 break
             lines.add(number, raw)

@@ -21,11 +21,14 @@ from typing import Any
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_document
 from curvelens.core.readers.points import PointLists, points_from
 from curvelens.core.readers.textfile import (
+    MAX_LINE_BYTES,
+    Budget,
     decode,
+    log_lines,
     open_log,
-    read_log_bytes,
     split_tail,
     utc_datetime,
 )
@@ -37,6 +40,8 @@ METRICS, PARAMS, TAGS = "metrics", "params", "tags"
 RUN_NAME_TAG = "mlflow.runName"
 _STATUS = {3: "finished", 4: "failed", 5: "failed"}
 _NOT_RUN_PARENTS = frozenset({".trash", "models"})
+MAX_PARAM_BYTES = 1 << 20
+"""A param or tag file larger than this is ignored unread (MLflow caps values at 8,000 chars)."""
 
 
 def key_files(folder: Path) -> list[tuple[str, Path]]:
@@ -49,9 +54,25 @@ def key_files(folder: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-def parse_metric_file(key: str, path: Path, lists: PointLists) -> list[Issue]:
-    """Append the complete lines of one metric file to ``lists``; bad lines become Issues."""
-    return parse_metric_lines(key, path, read_log_bytes(path), lists)
+def parse_metric_file(
+    key: str, path: Path, lists: PointLists, budget: Budget | None = None
+) -> list[Issue]:
+    """Append the complete lines of one metric file to ``lists``, streamed (memory follows
+    the points, not the file size) within ``budget``; bad lines become Issues."""
+    budget = budget or Budget()
+    bad, issues = _BadLines(path), list[Issue]()
+    with open_log(path) as handle:
+        for number, raw in enumerate(log_lines(path, handle), start=1):
+            if budget.due(number):
+                issues.append(budget.issue(path, number))
+                break
+            if raw is None:
+                issues.append(
+                    Issue(path, f"line longer than {MAX_LINE_BYTES >> 20} MiB skipped", number)
+                )
+            elif raw.endswith(b"\n"):  # the unterminated last line is a write in progress
+                _parse_line(key, decode(raw), number, lists, bad)
+    return bad.issues() + issues
 
 
 def parse_metric_lines(
@@ -60,21 +81,39 @@ def parse_metric_lines(
     """:func:`parse_metric_file` on ``data``, bytes of ``path`` from the start of its line
     ``first_line`` (the live poller's appended bytes); the unterminated rest is skipped."""
     body, _partial = split_tail(data)
-    bad: list[int] = []
+    bad = _BadLines(path)
     for number, line in enumerate(decode(body).splitlines(), start=first_line):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            if len(parts) not in (2, 3, 5):
-                raise ValueError(line)
-            step = float(parts[2]) if len(parts) > 2 else 0.0
-            lists.add(key, step, float(parts[1]), float(parts[0]) / 1000.0)
-        except ValueError:
-            bad.append(number)
-    if not bad:
-        return []
-    return [Issue(path, f"{len(bad)} malformed lines skipped (first: line {bad[0]})", bad[0])]
+        _parse_line(key, line, number, lists, bad)
+    return bad.issues()
+
+
+class _BadLines:
+    """The malformed lines of one metric file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.numbers: list[int] = []
+
+    def issues(self) -> list[Issue]:
+        """One Issue for all of them (naming the first), or none."""
+        if not self.numbers:
+            return []
+        count, first = len(self.numbers), self.numbers[0]
+        return [Issue(self.path, f"{count} malformed lines skipped (first: line {first})", first)]
+
+
+def _parse_line(key: str, line: str, number: int, lists: PointLists, bad: _BadLines) -> None:
+    """One ``<timestamp_ms> <value> [<step> ...]`` line into ``lists`` (else noted bad)."""
+    parts = line.split()
+    if not parts:
+        return
+    try:
+        if len(parts) not in (2, 3, 5):
+            raise ValueError(line)
+        step = float(parts[2]) if len(parts) > 2 else 0.0
+        lists.add(key, step, float(parts[1]), float(parts[0]) / 1000.0)
+    except ValueError:
+        bad.numbers.append(number)
 
 
 def _meta(path: Path) -> tuple[Mapping[str, Any], list[Issue]]:
@@ -93,7 +132,7 @@ def _text_files(folder: Path, prefix: str = "") -> tuple[dict[str, ParamValue], 
     issues: list[Issue] = []
     for key, path in key_files(folder):
         try:
-            values[prefix + key] = decode(read_log_bytes(path))
+            values[prefix + key] = decode(read_document(path, MAX_PARAM_BYTES))
         except ReadError as exc:
             issues.append(Issue(path, f"ignored: {exc.message}"))
     return values, issues
@@ -178,11 +217,16 @@ class MlflowReader(Reader):
         if not (path / METRICS).is_dir():
             raise ReadError(path, "no metrics/ folder: not an MLflow run")
         meta, issues = _meta(path / META)
-        lists = PointLists()
+        lists, budget = PointLists(), Budget()
         files = [path / META]
-        for key, file in key_files(path / METRICS):
+        metric_files = key_files(path / METRICS)
+        for index, (key, file) in enumerate(metric_files):
+            if index and budget.spent():
+                later = f"metric files ({len(metric_files) - index} of {len(metric_files)})"
+                issues.append(Issue(file, budget.message(later)))
+                break
             try:
-                issues.extend(parse_metric_file(key, file, lists))
+                issues.extend(parse_metric_file(key, file, lists, budget))
             except ReadError as exc:
                 issues.append(Issue(file, f"ignored: {exc.message}"))
             files.append(file)

@@ -30,9 +30,15 @@ from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.mlflow import RUN_NAME_TAG, mlflow_params
 from curvelens.core.readers.points import dedupe_points
-from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, is_sqlite, query, tables
+from curvelens.core.readers.sqlitedb import (
+    SQLITE_SUFFIXES,
+    fetch_rows,
+    is_sqlite,
+    query,
+    tables,
+)
 from curvelens.core.readers.textfile import utc_datetime
-from curvelens.core.schema import POINTS
+from curvelens.core.schema import POINTS, Issue
 
 STORE_NAME = "mlflow.db"
 _TABLES = frozenset({"runs", "experiments", "metrics", "params", "tags"})
@@ -92,13 +98,16 @@ def _runs(db: sqlite3.Connection, store: Path, wanted: Sequence[str]) -> dict[st
     return {str(r[0]): _Run(str(r[0]), r[1], r[2], r[3], r[4], *values[str(r[0])]) for r in rows}
 
 
-def _points(db: sqlite3.Connection, wanted: Sequence[str]) -> dict[str, pl.DataFrame]:
-    """Metric rows per run in insertion (rowid) order."""
+def _points(
+    db: sqlite3.Connection, wanted: Sequence[str]
+) -> tuple[dict[str, pl.DataFrame], str | None]:
+    """Metric rows per run in insertion (rowid) order, and why reading stopped early (the
+    time budget) if it did."""
     sql = "SELECT run_uuid, key, step, value, is_nan, timestamp FROM metrics"
     if len(wanted) == 1:
-        cursor = db.execute(f"{sql} WHERE run_uuid = ? ORDER BY rowid", (wanted[0],))
+        rows, stopped = fetch_rows(db, f"{sql} WHERE run_uuid = ? ORDER BY rowid", (wanted[0],))
     else:
-        cursor = db.execute(f"{sql} ORDER BY rowid")
+        rows, stopped = fetch_rows(db, f"{sql} ORDER BY rowid")
     schema = {
         "run": pl.String(),
         "metric": pl.String(),
@@ -107,7 +116,7 @@ def _points(db: sqlite3.Connection, wanted: Sequence[str]) -> dict[str, pl.DataF
         "is_nan": pl.Int64(),
         "ms": pl.Float64(),
     }
-    frame = pl.DataFrame(cursor.fetchall(), schema=schema, orient="row", strict=False)
+    frame = pl.DataFrame(rows, schema=schema, orient="row", strict=False)
     value = (
         pl.when(pl.col("is_nan") == 1)
         .then(float("nan"))
@@ -121,14 +130,11 @@ def _points(db: sqlite3.Connection, wanted: Sequence[str]) -> dict[str, pl.DataF
         "run", "metric", "step", value.alias("value"), (pl.col("ms") / 1000.0).alias("wall_time")
     ).cast({name: dtype for name, dtype in POINTS.items()})
     keep = set(wanted)
-    return {
-        str(key[0]): part.drop("run")
-        for key, part in frame.partition_by("run", as_dict=True, maintain_order=True).items()
-        if key[0] in keep
-    }
+    parts = frame.partition_by("run", as_dict=True, maintain_order=True).items()
+    return {str(key[0]): part.drop("run") for key, part in parts if key[0] in keep}, stopped
 
 
-def _result(store: Path, run: _Run, points: pl.DataFrame | None) -> ReadResult:
+def _result(store: Path, run: _Run, points: pl.DataFrame | None, stopped: str | None) -> ReadResult:
     frame, resumed = dedupe_points(points if points is not None else pl.DataFrame(schema=POINTS))
     params = mlflow_params(run.params, run.tags, run.experiment, run.name)
     started = None
@@ -143,6 +149,7 @@ def _result(store: Path, run: _Run, points: pl.DataFrame | None) -> ReadResult:
         started=started,
         files=(store,),
         name=name if isinstance(name, str) else None,
+        issues=(Issue(store, f"metric rows {stopped}"),) if stopped else (),
     )
 
 
@@ -152,8 +159,10 @@ def read_store(store: Path, wanted: Sequence[str]) -> dict[str, ReadResult]:
 
     def read(db: sqlite3.Connection) -> dict[str, ReadResult]:
         runs = _runs(db, store, wanted)
-        points = _points(db, list(runs)) if runs else {}
-        return {run_id: _result(store, run, points.get(run_id)) for run_id, run in runs.items()}
+        points, stopped = _points(db, list(runs)) if runs else ({}, None)
+        return {
+            run_id: _result(store, run, points.get(run_id), stopped) for run_id, run in runs.items()
+        }
 
     return query(store, read)
 

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.csvlog import describe_columns, read_table_file
 from curvelens.core.readers.table import TableResult
 from curvelens.core.readers.tablebatch import read_table_files
-from curvelens.core.readers.textfile import oldest_mtime, read_json
+from curvelens.core.readers.textfile import oldest_mtime
 from curvelens.core.schema import Issue
 
 LOG_PATHS = ("logs/metrics.csv", "metrics.csv", "logs.pdf/metrics.csv", "logs/training_log.csv")

@@ -15,8 +15,9 @@ from typing import Any
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import read_json, utc_datetime
+from curvelens.core.readers.textfile import Budget, utc_datetime
 from curvelens.core.schema import Issue
 
 RUN, CONFIG, METRICS = "run.json", "config.json", "metrics.json"
@@ -58,20 +59,28 @@ def metric_points(metrics: object, path: Path) -> tuple[PointLists, list[Issue]]
     lists = PointLists()
     if not isinstance(metrics, dict):
         return lists, [Issue(path, "not a JSON object of metrics")]
-    skipped = 0
-    for name, series in metrics.items():
+    skipped, issues, budget = 0, list[Issue](), Budget()
+    for number, (name, series) in enumerate(metrics.items()):
         if not isinstance(series, dict):
             skipped += 1
             continue
+        if number and budget.spent():
+            issues.append(Issue(path, f"metric {name!r}: {budget.message('metrics')}"))
+            break
         steps, values = series.get("steps") or [], series.get("values") or []
         times = series.get("timestamps") or []
         for index, (step, value) in enumerate(zip(steps, values)):
+            if budget.due(index):
+                stop = f"metric {name!r}, value {index}: {budget.message('values')}"
+                issues.append(Issue(path, stop))
+                break
             if not _number(step) or not _number(value):
                 skipped += 1
                 continue
             stamp = utc_seconds(times[index]) if index < len(times) else None
             lists.add(str(name), float(step), float(value), stamp)
-    issues = [Issue(path, f"{skipped} non-numeric metric values skipped")] if skipped else []
+    if skipped:
+        issues.insert(0, Issue(path, f"{skipped} non-numeric metric values skipped"))
     if not metrics:
         issues.append(Issue(path, "no metrics logged"))
     return lists, issues

@@ -15,7 +15,8 @@ file outside the run folder (MLflow's experiment ``meta.yaml``) must stay in its
 from __future__ import annotations
 
 import codecs
-import json
+import errno
+import io
 import os
 import stat
 import time
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from curvelens.core.readers.base import ReadError
 from curvelens.core.schema import Issue
@@ -40,7 +41,10 @@ _WIDE_BOMS = (
 )
 FILE_BUDGET_S = 60.0
 """Seconds one file may take to read; a reader that streams stops there (see :class:`Budget`)."""
-_LONG_INT_DIGITS = 300
+CHECK_EVERY = 4096
+"""Lines, records or rows between two looks at the clock (:meth:`Budget.due`)."""
+MAX_LINE_BYTES = 16 * 2**20
+"""A longer line is skipped unread (a sparse file's hole of NUL bytes has no newline)."""
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 _MAGIC_BYTES = (
     (b"\x1f\x8b", "gzip-compressed, not a text log (decompress it first)"),
@@ -132,25 +136,75 @@ def _read_error(path: Path, exc: OSError) -> ReadError:
 
 
 class Budget:
-    """The per-file time budget: :meth:`spent` turns True once :data:`FILE_BUDGET_S` seconds
-    have passed since the read started (checked every so many lines, it costs nothing)."""
+    """The per-file time budget: :meth:`spent` turns True once ``seconds`` (by default
+    :data:`FILE_BUDGET_S`, read when the budget starts) have passed since the read started;
+    :meth:`due` looks at the clock only every :data:`CHECK_EVERY` items, so it costs nothing."""
 
-    def __init__(self, seconds: float = FILE_BUDGET_S) -> None:
-        self.seconds = seconds
-        self._end = time.monotonic() + seconds
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = FILE_BUDGET_S if seconds is None else seconds
+        self._end = time.monotonic() + self.seconds
 
     def spent(self) -> bool:
         """Whether the budget is used up."""
-        return time.monotonic() > self._end
+        return time.monotonic() >= self._end
+
+    def due(self, count: int) -> bool:
+        """Whether reading must stop before item ``count`` (0-based: checked every
+        :data:`CHECK_EVERY` items, the first one included)."""
+        return count % CHECK_EVERY == 0 and count > 0 and self.spent()
 
     def message(self, later: str = "lines") -> str:
         """Why reading stopped: the budget, and that ``later`` lines (records) were not read."""
         budget = f"{self.seconds:g} s (the time budget for one file)"
         return f"reading stopped after {budget}; later {later} not read"
 
-    def issue(self, path: Path, line: int) -> Issue:
+    def issue(self, path: Path, line: int, later: str = "lines") -> Issue:
         """The Issue saying the read of ``path`` stopped at ``line`` because time ran out."""
-        return Issue(path, self.message(), line)
+        return Issue(path, self.message(later), line)
+
+
+def next_data(handle: BinaryIO, pos: int) -> int:
+    """The first offset from ``pos`` that is not in a hole of a sparse file (holes read as
+    NUL bytes that were never written: no record lies in one); the file size when only a
+    hole follows; ``pos`` where the file system cannot say. The handle's position is kept."""
+    fd = handle.fileno()
+    here = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        return os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a hole to the end of the file
+            return max(pos, os.fstat(fd).st_size)
+        return pos
+    except AttributeError:  # no SEEK_DATA on this platform
+        return pos
+    finally:
+        os.lseek(fd, here, os.SEEK_SET)  # where the buffered reader left the descriptor
+
+
+def log_lines(path: Path, handle: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of an open log, streamed (a UTF-16/32 file is converted whole first); None
+    for a line longer than :data:`MAX_LINE_BYTES`, which is skipped without being held;
+    ReadError for binary content or a file of another kind (:func:`misnamed`)."""
+    head = handle.read(SNIFF_BYTES)
+    codec = wide_codec(head)
+    if codec is not None:
+        text = (head + handle.read()).decode(codec, errors="replace").encode()
+        yield from io.BytesIO(text)
+        return
+    what = misnamed(head)
+    if what is not None:
+        raise ReadError(path, what)
+    if looks_binary(head):
+        raise ReadError(path, "binary content, not a text log")
+    handle.seek(0)  # a regular file (open_log): the sniffed start is read again
+    while line := handle.readline(MAX_LINE_BYTES):
+        if len(line) < MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            if rest.count(0) == len(rest):  # NUL bytes: maybe a hole, passed over at once
+                handle.seek(next_data(handle, handle.tell()))
+        yield None
 
 
 def read_regular(path: Path) -> bytes:
@@ -173,26 +227,6 @@ def read_log_bytes(path: Path) -> bytes:
     if looks_binary(data):
         raise ReadError(path, "binary content, not a text log")
     return data
-
-
-def read_json(path: Path) -> Any:
-    """The JSON content of a whole-file JSON log or config; ReadError when unreadable, and
-    ValueError (never RecursionError or OverflowError) when the JSON is invalid or nested
-    too deeply. Integers too long for a float become ``inf`` (they are values, not ids)."""
-    return parse_json(decode(read_log_bytes(path)))
-
-
-def parse_json(text: str) -> Any:
-    """:func:`json.loads` with the guarantees of :func:`read_json`."""
-    try:
-        return json.loads(text, parse_int=_json_int)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
-
-
-def _json_int(text: str) -> int | float:
-    """An integer literal: an int, or a float (``inf`` past 1e308) when it is too long."""
-    return int(text) if len(text) < _LONG_INT_DIGITS else float(text)
 
 
 def misnamed(head: bytes) -> str | None:

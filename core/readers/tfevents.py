@@ -19,7 +19,7 @@ and reports its end offset and the cut record (:attr:`EventScalars.cut_at`).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +28,9 @@ import polars as pl
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.protobuf import fields, signed, varint
 from curvelens.core.readers.tbhparams import PLUGIN, session_hparams
-from curvelens.core.readers.textfile import read_regular
+from curvelens.core.readers.textfile import Budget, open_log
 from curvelens.core.readers.tfevents_fast import FastScalars, fast_scalars
-from curvelens.core.readers.tfrecord import frame
+from curvelens.core.readers.tfrecord import Framer, frame, frames
 from curvelens.core.schema import POINTS
 
 _DOUBLE = struct.Struct("<d")
@@ -221,33 +221,73 @@ class _Decoder:
         self.records.append(self.record)
 
 
+class _Collector:
+    """The scalars of a file's buffers as they are framed: fast-path arrays per buffer
+    (tag codes into one name list) and the field-by-field decoder for the rest."""
+
+    def __init__(self, out: EventScalars, plugins: dict[str, str | None] | None) -> None:
+        self.out = out
+        self.slow = _Decoder(out)
+        if plugins is not None:
+            self.slow.plugins = plugins
+        self.parts: list[FastScalars] = []
+        self.names: dict[str, int] = {}
+        self.records = 0
+
+    def add(self, data: bytes, base: int, starts: np.ndarray, lengths: np.ndarray) -> None:
+        """Decode the good records of one buffer (payload ``starts``/``lengths`` in
+        ``data``, the file's bytes from offset ``base``)."""
+        if not len(starts):
+            return
+        fast = fast_scalars(data, starts, lengths)
+        codes = [self.names.setdefault(name, len(self.names)) for name in fast.names]
+        remap = np.asarray(codes, dtype=np.int64)
+        codes_here = remap[fast.codes] if codes else fast.codes
+        self.parts.append(replace(fast, codes=codes_here, records=fast.records + self.records))
+        for index in np.flatnonzero(~fast.matched).tolist():
+            start = int(starts[index])
+            try:
+                self.slow.event(self.records + index, data[start : start + int(lengths[index])])
+            except (ValueError, IndexError, struct.error) as exc:
+                problem = f"record does not decode as an Event ({exc})"
+                self.out.problems.append((base + start - 12, problem))
+        self.records += len(starts)
+
+    def finish(self) -> None:
+        """Combine what every buffer gave into the points."""
+        parts = self.parts or [fast_scalars(b"", np.zeros(0, np.int64), np.zeros(0, np.int64))]
+        joined = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _ARRAYS}
+        fast = FastScalars(**joined, names=list(self.names))
+        self.out.points, self.out.deduped = _combine(fast, self.slow)
+        if not self.out.deduped:
+            restarts = pl.col("step").diff().over("metric") < 0
+            backwards = self.out.points.select(restarts.sum()).item()
+            self.out.restarts += int(backwards or 0)
+
+
+_ARRAYS = ("matched", "records", "steps", "values", "wall_times", "codes")
+
+
 def decode_events(data: bytes, plugins: dict[str, str | None] | None = None) -> EventScalars:
     """Decode every good record of an event file's bytes into scalars. ``plugins`` (tag ->
     plugin name, updated in place) carries what earlier records of the file said when
     ``data`` starts at a later record (the live poller's appended records)."""
-    records = frame(data)
-    out = EventScalars(end_offset=records.end_offset, cut_at=records.cut_at)
-    out.problems.extend(records.problems)
-    starts = np.concatenate(records.starts) if records.starts else np.zeros(0, np.int64)
-    lengths = np.concatenate(records.lengths) if records.lengths else np.zeros(0, np.int64)
-    if not len(starts) and not records.problems and records.cut_at is None and data:
-        out.error = _not_events_message(data)
+    framer, records = frame(data)
+    out = EventScalars()
+    collector = _Collector(out, plugins)
+    collector.add(data, 0, records.starts, records.lengths)
+    return _finish(out, framer, collector, data[:64])
+
+
+def _finish(out: EventScalars, framer: Framer, collector: _Collector, head: bytes) -> EventScalars:
+    """``out`` completed with the framing results and the combined points."""
+    out.end_offset, out.cut_at = framer.end_offset, framer.cut_at
+    out.problems[:0] = framer.problems
+    out.problems.sort(key=lambda problem: problem[0])
+    if not collector.records and not framer.problems and framer.cut_at is None and head:
+        out.error = _not_events_message(head)
         return out
-    fast = fast_scalars(data, starts, lengths)
-    decoder = _Decoder(out)
-    if plugins is not None:
-        decoder.plugins = plugins
-    view = memoryview(data)
-    for index in np.flatnonzero(~fast.matched).tolist():
-        start = int(starts[index])
-        try:
-            decoder.event(index, bytes(view[start : start + int(lengths[index])]))
-        except (ValueError, IndexError, struct.error) as exc:
-            out.problems.append((start - 12, f"record does not decode as an Event ({exc})"))
-    out.points, out.deduped = _combine(fast, decoder)
-    if not out.deduped:
-        backwards = out.points.select((pl.col("step").diff().over("metric") < 0).sum()).item()
-        out.restarts += int(backwards or 0)
+    collector.finish()
     return out
 
 
@@ -266,7 +306,7 @@ def _combine(fast: FastScalars, slow: _Decoder) -> tuple[pl.DataFrame, bool]:
         },
         schema=POINTS,
     )
-    order = np.concatenate([np.flatnonzero(fast.matched), np.asarray(slow.records)])
+    order = np.concatenate([fast.records, np.asarray(slow.records, dtype=np.int64)])
     more = pl.DataFrame(
         {
             "metric": slow.tags,
@@ -312,5 +352,15 @@ def _not_events_message(data: bytes) -> str:
 
 
 def read_event_file(path: Path) -> EventScalars:
-    """Read and decode one event file (ReadError when it is not a readable regular file)."""
-    return decode_events(read_regular(path))
+    """Read and decode one event file a buffer at a time (memory follows the points kept,
+    not the file size), within the file's time budget; ReadError when it is not a readable
+    regular file."""
+    out = EventScalars()
+    framer = Framer(budget=Budget())
+    collector = _Collector(out, None)
+    head = b""
+    with open_log(path) as handle:
+        for base, data, records in frames(handle, framer):
+            head = head or data[:64]
+            collector.add(data, base, records.starts, records.lengths)
+    return _finish(out, framer, collector, head)

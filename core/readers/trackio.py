@@ -25,8 +25,16 @@ from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
 from curvelens.core.readers.mlflow_sqlite import STORE_NAME
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.sqlitedb import SQLITE_SUFFIXES, columns, is_sqlite, query, tables
-from curvelens.core.readers.textfile import utc_datetime
+from curvelens.core.readers.sqlitedb import (
+    SQLITE_SUFFIXES,
+    budget_of,
+    columns,
+    fetch_rows,
+    is_sqlite,
+    query,
+    tables,
+)
+from curvelens.core.readers.textfile import Budget, utc_datetime
 from curvelens.core.schema import Issue
 
 _NEEDED = frozenset({"run_name", "step", "metrics", "timestamp"})
@@ -87,6 +95,28 @@ def _config(db: sqlite3.Connection, key: str, run: str) -> dict[str, ParamValue]
     return params
 
 
+def _rows_points(
+    rows: list[Any], budget: Budget, stopped: str | None
+) -> tuple[PointLists, int, str | None]:
+    """The points of metric rows (``run_name, step, timestamp, metrics``), how many rows
+    were not JSON, and why reading stopped early (the time budget) if it did."""
+    lists, bad = PointLists(), 0
+    for index, (_name, step, stamp, raw) in enumerate(rows):
+        if budget.due(index):
+            return lists, bad, f"after row {index}: {budget.message('rows')}"
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            bad += 1
+            continue
+        wall = _seconds(stamp)
+        for metric, value in row.items() if isinstance(row, dict) else ():
+            number = _number(value)
+            if number is not None and isinstance(step, int):
+                lists.add(str(metric), float(step), number, wall)
+    return lists, bad, stopped
+
+
 def read_run(store: Path, run: str) -> ReadResult:
     """One run of a project file."""
 
@@ -94,33 +124,25 @@ def read_run(store: Path, run: str) -> ReadResult:
         key = _run_column(db)
         if key is None:
             raise ReadError(store, "not a trackio project (no metrics table of its kind)")
+        params = _config(db, key, run)
         sql = f"SELECT run_name, step, timestamp, metrics FROM metrics WHERE {key} = ? ORDER BY id"
-        lists, bad, name = PointLists(), 0, None
-        for row_name, step, stamp, raw in db.execute(sql, (run,)):
-            name = row_name
-            try:
-                row = json.loads(raw)
-            except ValueError:
-                bad += 1
-                continue
-            wall = _seconds(stamp)
-            for metric, value in row.items() if isinstance(row, dict) else ():
-                number = _number(value)
-                if number is not None and isinstance(step, int):
-                    lists.add(str(metric), float(step), number, wall)
-        if name is None:
-            raise ReadError(store, f"run {run!r} not in the trackio project")
+        rows, stopped = fetch_rows(db, sql, (run,))
+        lists, bad, stopped = _rows_points(rows, budget_of(db), stopped)
+        if not rows:
+            why = f"metric rows of run {run!r} {stopped}" if stopped else None
+            raise ReadError(store, why or f"run {run!r} not in the trackio project")
+        name = rows[0][0]
         points, resumed = points_from(lists)
-        issues = (
-            (Issue(store, f"{bad} metric rows of run {name} not JSON, skipped"),) if bad else ()
-        )
+        issues = [Issue(store, f"{bad} metric rows of run {name} not JSON, skipped")] if bad else []
+        if stopped:
+            issues.append(Issue(store, f"metric rows of run {name} {stopped}"))
         walls = [w for w in lists.wall_times if w is not None]
         started = utc_datetime(min(walls)) if walls else None
         return ReadResult(
             points=points,
-            params=_config(db, key, run),
+            params=params,
             resumed=resumed,
-            issues=issues,
+            issues=tuple(issues),
             started=started,
             files=(store,),
             name=str(name),

@@ -27,8 +27,9 @@ from typing import TypeGuard
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import read_json
 from curvelens.core.readers.points import PointLists, points_from
-from curvelens.core.readers.textfile import read_json, read_regular, utc_datetime
+from curvelens.core.readers.textfile import Budget, open_log, utc_datetime
 from curvelens.core.readers.wandb_log import WandbLog, decode_log
 from curvelens.core.readers.wandb_records import LogExtras, log_extras
 from curvelens.core.readers.yamlfile import load_yaml
@@ -105,12 +106,14 @@ def _read_log(folder: Path) -> tuple[WandbLog, LogExtras, list[Issue], list[Path
     if path is None:
         return WandbLog(), LogExtras(), [], []
     try:
-        data = read_regular(path)
-        log = decode_log(data)
+        with open_log(path) as handle:  # read a window at a time: memory follows the records
+            budget = Budget()  # the file's, for both passes
+            log = decode_log(handle, budget=budget)
+            extras = log_extras(handle, budget)
     except ValueError as exc:
         return WandbLog(), LogExtras(), [Issue(path, str(exc))], [path]
     issues = [Issue(path, log.error)] if log.error else []
-    return log, log_extras(data), issues, [path]
+    return log, extras, issues, [path]
 
 
 def _log_config(extras: LogExtras) -> dict[str, ParamValue]:

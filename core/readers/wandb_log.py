@@ -12,16 +12,21 @@ rule) and says where and how many records were lost; a malformed record costs on
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
+from curvelens.core.readers.bounded import parse_json
 from curvelens.core.readers.protobuf import fields, signed
-from curvelens.core.readers.textfile import Budget, parse_json
+from curvelens.core.readers.textfile import Budget, next_data
 
 MAGIC = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
 BLOCK = 32 * 1024
+WINDOW = 512 * BLOCK
+"""Bytes of a file held at a time (16 MiB of whole blocks)."""
 _CHUNK = struct.Struct("<IHB")
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 # wandb_internal.proto field numbers (Record, HistoryRecord, HistoryItem, RunRecord ...).
@@ -53,20 +58,51 @@ class WandbLog:
         return "; ".join(self.damage) if self.damage else None
 
 
+class _Source:
+    """A W&B log's bytes from file offset ``base``: all in memory, or an open file read a
+    window of whole 32 KiB blocks at a time (memory follows the window, not the file)."""
+
+    def __init__(self, data: bytes, base: int, handle: BinaryIO | None = None) -> None:
+        self.data, self.base, self.handle = data, base, handle
+        self.size = os.fstat(handle.fileno()).st_size if handle else base + len(data)
+
+    def at(self, pos: int, length: int) -> bytes:
+        """The bytes at file offsets ``pos`` to ``pos + length`` (fewer at the end)."""
+        inside = self.base <= pos and pos + length <= self.base + len(self.data)
+        if self.handle is not None and not inside:
+            start = pos - pos % BLOCK
+            self.handle.seek(start)
+            self.data, self.base = self.handle.read(max(WINDOW, pos + length - start)), start
+        return self.data[pos - self.base : pos + length - self.base]
+
+    def zeros_to_end(self, pos: int) -> bool:
+        """Whether only NUL bytes follow ``pos`` (a file is scanned a window at a time)."""
+        self.at(pos, 1)  # the window holds ``pos``
+        rest = self.data[pos - self.base :]
+        if rest.count(0) != len(rest):
+            return False
+        at = self.base + len(self.data)
+        while self.handle is not None and (at := next_data(self.handle, at)) < self.size:
+            self.handle.seek(at)  # holes of a sparse file are passed over at once
+            block = self.handle.read(WINDOW)
+            if not block or block.count(0) != len(block):
+                return not block
+            at += len(block)
+        return True
+
+
 @dataclass
 class _Framing:
     """Walks the chunks of a LevelDB-log file, resynchronising at the next block on damage."""
 
-    data: bytes
+    source: _Source
     damage: list[str]
     pos: int = len(MAGIC)
-    base: int = 0
-    """File offset of ``data[0]`` (``pos`` is a file offset too)."""
+    """File offset of the next chunk."""
 
     def chunks(self) -> Iterator[tuple[int, bytes]]:
         """(type, data) of every intact chunk in file order; stops at the live end."""
-        data, base = self.data, self.base
-        size = base + len(data)
+        source, size = self.source, self.source.size
         while True:
             room = BLOCK - self.pos % BLOCK
             if room < _CHUNK.size:
@@ -74,16 +110,16 @@ class _Framing:
                 continue
             if self.pos + _CHUNK.size > size:
                 return
-            crc, length, kind = _CHUNK.unpack_from(data, self.pos - base)
+            crc, length, kind = _CHUNK.unpack(source.at(self.pos, _CHUNK.size))
             start, end = self.pos + _CHUNK.size, self.pos + _CHUNK.size + length
             if end > size and kind in _KINDS and length <= room - _CHUNK.size:
                 return  # a chunk still being written
-            if kind == 0 and data.count(0, self.pos - base) == size - self.pos:
+            if kind == 0 and source.zeros_to_end(self.pos):
                 return  # zeros to the end: space reserved by a live writer
             if kind not in _KINDS or length > room - _CHUNK.size:
                 self._skip_block("bad chunk header")
                 continue
-            chunk = data[start - base : end - base]
+            chunk = source.at(start, length)
             if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != crc:
                 self._skip_block("checksum mismatch")
                 continue
@@ -93,8 +129,8 @@ class _Framing:
     def _skip_block(self, what: str) -> None:
         """Record the damage at ``pos`` and move to the start of the next block."""
         next_block = (self.pos // BLOCK + 1) * BLOCK
-        end = min(next_block, self.base + len(self.data)) - self.base
-        lost = _records_begun(self.data, self.pos - self.base, end)
+        end = min(next_block, self.source.size)
+        lost = _records_begun(self.source.at(self.pos, end - self.pos))
         self.damage.append(
             f"{what} at byte {self.pos}: rest of its 32 KiB block skipped "
             f"({lost} record{'s' if lost != 1 else ''} lost), read resumed at byte {next_block}"
@@ -105,10 +141,10 @@ class _Framing:
 _KINDS = frozenset({_FULL, _FIRST, _MIDDLE, _LAST})
 
 
-def _records_begun(data: bytes, pos: int, end: int) -> int:
-    """How many records start in ``data[pos:end]``, counted by hopping over plausible chunk
-    headers (at least 1: the damaged chunk's own record)."""
-    count = 0
+def _records_begun(data: bytes) -> int:
+    """How many records start in ``data`` (the rest of a block), counted by hopping over
+    plausible chunk headers (at least 1: the damaged chunk's own record)."""
+    count, pos, end = 0, 0, len(data)
     while pos + _CHUNK.size <= end:
         _, length, kind = _CHUNK.unpack_from(data, pos)
         if kind not in _KINDS or pos + _CHUNK.size + length > end:
@@ -119,20 +155,25 @@ def _records_begun(data: bytes, pos: int, end: int) -> int:
 
 
 def records(
-    data: bytes, damage: list[str] | None = None, offset: int = 0, ends: list[int] | None = None
+    data: bytes | BinaryIO,
+    damage: list[str] | None = None,
+    offset: int = 0,
+    ends: list[int] | None = None,
 ) -> Iterator[bytes]:
     """Reassembled record payloads. A damaged chunk (bad header or checksum) costs the rest
     of its 32 KiB block, described in ``damage``; the read resumes at the next block, where
     continuation chunks of a record begun before the damage are dropped. ``data`` holds the
     file's bytes from ``offset`` (0, or where a record ended: the live poller's appended
-    bytes); ``ends`` gets the file offset just past each record yielded.
+    bytes), or is the open file (read a window at a time); ``ends`` gets the file offset
+    just past each record yielded.
 
     Raises ValueError when ``offset`` is 0 and the file does not start with the W&B header.
     """
-    if offset == 0 and not data.startswith(MAGIC):
+    source = _Source(data, offset) if isinstance(data, bytes) else _Source(b"", 0, data)
+    if offset == 0 and source.at(0, len(MAGIC)) != MAGIC:
         raise ValueError("not a W&B transaction log (bad file header)")
     ends = ends if ends is not None else []
-    framing = _Framing(data, damage if damage is not None else [], offset or len(MAGIC), offset)
+    framing = _Framing(source, damage if damage is not None else [], offset or len(MAGIC))
     pending: bytearray | None = None
     skipped, broken, resynced = len(framing.damage), 0, False
     for kind, chunk in framing.chunks():
@@ -156,14 +197,14 @@ def records(
         framing.damage.append(f"{broken} records with missing chunks skipped")
 
 
-def decode_log(data: bytes, offset: int = 0) -> WandbLog:
+def decode_log(data: bytes | BinaryIO, offset: int = 0, budget: Budget | None = None) -> WandbLog:
     """The history, run name, start time and exit code of a ``.wandb`` file's bytes (from
     ``offset``, see :func:`records`); each malformed record costs only itself (counted in
     :attr:`WandbLog.damage`)."""
-    out, budget, ends = WandbLog(end_offset=offset), Budget(), list[int]()
+    out, budget, ends = WandbLog(end_offset=offset), budget or Budget(), list[int]()
     bad, first_bad = 0, ""
     for number, payload in enumerate(records(data, out.damage, offset, ends), start=1):
-        if number % 4096 == 0 and budget.spent():
+        if budget.due(number):
             out.damage.append(f"record {number}: {budget.message('records')}")
             break
         try:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from curvelens.core.readers.protobuf import fields
+from curvelens.core.readers.textfile import Budget
 from curvelens.core.readers.wandb_log import records
 
 _REC_SUMMARY, _REC_CONFIG, _REC_STATS, _REC_RUN = 3, 5, 7, 17
@@ -106,12 +107,15 @@ def _record(payload: bytes, out: LogExtras) -> None:
                     _apply(out.summary, part)
 
 
-def log_extras(data: bytes) -> LogExtras:
+def log_extras(data: bytes | BinaryIO, budget: Budget | None = None) -> LogExtras:
     """Config, summary and system metrics of a ``.wandb`` file's bytes, up to the first
-    record that cannot be decoded (the history decoder reports that one)."""
-    out = LogExtras()
+    record that cannot be decoded (the history decoder reports that one) or the file's time
+    budget."""
+    out, budget = LogExtras(), budget or Budget()
     try:
-        for payload in records(data):
+        for number, payload in enumerate(records(data), start=1):
+            if budget.due(number):
+                return out  # decode_log says where the budget stopped the history
             _record(payload, out)
     except Exception:  # a corrupt or cut record: decode_log reports it, with its offset
         return out

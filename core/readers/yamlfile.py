@@ -21,7 +21,8 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from curvelens.core.params import ParamValue, flatten_config
 from curvelens.core.readers.base import ReadError
-from curvelens.core.readers.textfile import decode, read_log_bytes
+from curvelens.core.readers.bounded import read_document
+from curvelens.core.readers.textfile import decode
 from curvelens.core.schema import Issue
 
 MAX_BYTES = 16 * 2**20
@@ -107,11 +108,9 @@ def load_yaml(path: Path) -> tuple[Any, list[Issue]]:
     """The parsed content of ``path`` (None when absent, bad or refused) and the problems:
     unknown tags read as plain data, or why nothing was loaded."""
     try:
-        data = read_log_bytes(path)
+        data = read_document(path, MAX_BYTES)
     except ReadError as exc:
-        return None, [Issue(path, f"ignored: {exc.message}")]
-    if len(data) > MAX_BYTES:
-        return None, [Issue(path, f"YAML not loaded: over {MAX_BYTES // 2**20} MiB")]
+        return None, [Issue(path, f"YAML not loaded: {exc.message}")]
     try:
         content, tags = parse_yaml(decode(data))
     except yaml.YAMLError as exc:

@@ -368,3 +368,46 @@ def build_corpus(
     for folder in (corpus.root, corpus.outside):
         set_old_mtimes(folder)
     return corpus
+
+
+def huge_sparse_binary(c: Corpus) -> None:
+    """Event files, W&B logs, MLflow metric files and DVCLive TSVs whose good start is
+    followed by a hole of NUL bytes, and Trainer states that are or end in one (sparse)."""
+    tb = binary.tfevents_run(c.run("sparse/tb"), curve("loss", 5))
+    wandb = binary.wandb_run(c.run("sparse/wandb/run-20250101_000000-sparse"), curve("loss", 5))
+    mlflow = c.run("sparse/mlruns/3/00112233445566778899aabbccddeeff")
+    (mlflow / "meta.yaml").write_text("run_id: 00112233445566778899aabbccddeeff\nstatus: 3\n")
+    (mlflow.parent / "meta.yaml").write_text("experiment_id: '3'\nname: sparse\n")
+    (mlflow / "metrics").mkdir()
+    mlflow_log = mlflow / "metrics" / "loss"
+    mlflow_log.write_text(
+        "".join(f"1700000000000 {v} {s:g}\n" for s, v in curve("loss", 5)["loss"].items())
+    )
+    dvc = c.run("sparse/dvclive")
+    (dvc / "metrics.json").write_text("{}")
+    (dvc / "plots" / "metrics").mkdir(parents=True)
+    tsv = dvc / "plots" / "metrics" / "loss.tsv"
+    tsv.write_text(
+        "step\tloss\n" + "".join(f"{s:g}\t{v}\n" for s, v in curve("loss", 5)["loss"].items())
+    )
+    for rel, path, words in (
+        ("sparse/tb", tb, ("corrupt record length",)),
+        ("sparse/wandb/run-20250101_000000-sparse", wandb, ()),
+        ("sparse/mlruns/3/00112233445566778899aabbccddeeff", mlflow_log, ("longer than",)),
+        ("sparse/dvclive", tsv, ("longer than",)),
+    ):
+        os.truncate(path, c.sparse_bytes)
+        c.kept[rel] = curve("loss", 5)
+        if words:
+            c.bad(path, *words)
+    state = c.run("sparse/hf_nul") / "trainer_state.json"
+    state.touch()
+    os.truncate(state, c.sparse_bytes)
+    c.bad(state, "starts with nul bytes")
+    ended = c.run("sparse/hf_tail") / "trainer_state.json"
+    ended.write_text(json.dumps({"log_history": [{"step": 1, "loss": 0.5}]}))
+    os.truncate(ended, c.sparse_bytes)
+    c.bad(ended, "ends in nul bytes")
+
+
+CLASSES = (*CLASSES, huge_sparse_binary)
