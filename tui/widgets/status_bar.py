@@ -42,7 +42,7 @@ class StatusBar(Static):
     def set_status(self, status: Status) -> None:
         """Show ``status``."""
         self.status = status
-        self.update(self._text(status))
+        self.update(self._text(status), layout=False)  # one line: its size never changes
 
     @staticmethod
     def _text(status: Status) -> Text:
