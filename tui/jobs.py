@@ -5,7 +5,7 @@ keeps only the newest request meanwhile (thread workers cannot be interrupted)."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from textual.message import Message
 
@@ -20,6 +20,7 @@ from curvelens.tui.messages import (
     StatsReady,
 )
 from curvelens.tui.plotdata import Visible, stats_frame
+from curvelens.tui.sources import Sources
 
 Post = Callable[[Message], object]
 BATCH_SECONDS = 0.25
@@ -30,9 +31,8 @@ list, so with a thousand runs fixed-rate batches would starve the loader."""
 
 
 def load(
-    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], post: Post,
-    cancelled: Callable[[], bool], live: LiveRuns | None = None,
-) -> None:  # fmt: skip
+    sources: Sources, post: Post, cancelled: Callable[[], bool], live: LiveRuns | None = None
+) -> None:
     """Discover, then drain core's one loading path, posting coalesced batches of runs;
     ``live`` watches the runs from before they load (a write meanwhile shows at its first
     poll) and holds them as they load."""
@@ -40,13 +40,14 @@ def load(
     from curvelens.core.loading import iter_load
     from curvelens.tui.series import split_points
 
-    found = discover(paths, pattern, exclude)
+    s = sources
+    found = discover(s.paths, s.pattern, s.exclude, follow_links=s.follow_links)
     if live is not None:
         live.poller.watch(found.runs)
     post(RunsDiscovered(found.runs, found.issues))
     pending: list[tuple[object, object]] = []
     done, last = 0, 0.0
-    for batch in iter_load(found.runs):
+    for batch in iter_load(found.runs, cache=s.cache):
         if cancelled():
             return
         pending.extend((run, split_points(run.points)) for _, run in batch)

@@ -9,7 +9,7 @@ are answered here; loading and analysis run in thread workers (:mod:`curvelens.t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -38,6 +38,7 @@ from curvelens.tui.runs import assign_slots, axis_metrics
 from curvelens.tui.screens.anomalies import AnomaliesScreen
 from curvelens.tui.screens.detail import DetailScreen
 from curvelens.tui.screens.picker import Picker
+from curvelens.tui.sources import Sources
 from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
@@ -63,12 +64,12 @@ class MainScreen(Screen[None]):
     """What is shown; replaced (never mutated) by the actions."""
 
     def __init__(
-        self, paths: Sequence[str], pattern: str | None, exclude: Sequence[str], view: st.View,
-        clock: Callable[[], float] = time.time, poll_interval: float = 0.0,
+        self, sources: Sources, view: st.View, clock: Callable[[], float] = time.time,
+        poll_interval: float = 0.0,
     ) -> None:  # fmt: skip
         super().__init__()
-        self.paths, self.pattern, self.exclude, self.clock = list(paths), pattern, exclude, clock
-        self.live = _live(self.paths, pattern, exclude, poll_interval)
+        self.sources, self.paths, self.clock = sources, list(sources.paths), clock
+        self.live = _live(sources, poll_interval)
         """Core's live poller of the runs on disk; None when following is off."""
         self._polling = self._forced = False
         self.catalog = Catalog()
@@ -105,7 +106,7 @@ class MainScreen(Screen[None]):
     def _load(self) -> None:
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        jobs.load(self.paths, self.pattern, self.exclude, self.post_message, cancelled, self.live)
+        jobs.load(self.sources, self.post_message, cancelled, self.live)
 
     def _poll(self) -> None:
         """Poll the runs on disk in a worker, unless a poll is running."""
@@ -339,11 +340,11 @@ class MainScreen(Screen[None]):
                 self.set_timer(self.live.interval, self._poll)
 
 
-def _live(
-    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], interval: float
-) -> LiveRuns | None:
-    """Core's live runs over ``paths`` polled every ``interval`` seconds; None when 0."""
+def _live(sources: Sources, interval: float) -> LiveRuns | None:
+    """Core's live runs under ``sources`` polled every ``interval`` seconds; None when 0."""
     if interval <= 0:
         return None
-    roots = [Path(path) for path in paths if Path(path).is_dir()]
-    return LiveRuns(Poller(roots, pattern=pattern, exclude=tuple(exclude)), interval=interval)
+    roots = [Path(path) for path in sources.paths if Path(path).is_dir()]
+    poller = Poller(roots, pattern=sources.pattern, exclude=sources.exclude,
+                    follow_links=sources.follow_links)  # fmt: skip
+    return LiveRuns(poller, interval=interval)
