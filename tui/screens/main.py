@@ -1,9 +1,10 @@
 """The main screen: run list, plot (or grid) with its readout, stats, compare and status bar.
 
-It holds one :class:`~curvelens.tui.state.View` as a reactive; every action replaces it
-with a pure transition, and :meth:`watch_view` refreshes only the panes whose inputs
-changed. Widgets post messages (toggled, cursor moved, sort clicked, detail requested) that
-are answered here; loading and analysis run in thread workers (:mod:`curvelens.tui.jobs`).
+It holds one :class:`~curvelens.tui.state.View` as a reactive; every action
+(:mod:`curvelens.tui.screens.view`) replaces it with a pure transition, and
+:meth:`watch_view` refreshes only the panes whose inputs changed. Widgets post messages
+(toggled, cursor moved, sort clicked, detail requested) that are answered here; loading and
+analysis run in thread workers (:mod:`curvelens.tui.jobs`).
 """
 
 from __future__ import annotations
@@ -20,24 +21,20 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
 from curvelens.core.live.poller import Poller
 from curvelens.core.live.session import LiveRuns
-from curvelens.tui import jobs, panes, plotdata
+from curvelens.tui import jobs, panes
 from curvelens.tui import messages as msg
 from curvelens.tui import state as st
-from curvelens.tui.anomalies import Found
 from curvelens.tui.catalog import Catalog
 from curvelens.tui.comparer import Comparer, compare_request
 from curvelens.tui.keys import MAIN_BINDINGS
-from curvelens.tui.runs import assign_slots, axis_metrics
-from curvelens.tui.screens.anomalies import AnomaliesScreen
+from curvelens.tui.runs import assign_slots
 from curvelens.tui.screens.detail import DetailScreen
-from curvelens.tui.screens.picker import Picker
+from curvelens.tui.screens.view import ViewScreen
 from curvelens.tui.sources import Sources
 from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
@@ -56,12 +53,10 @@ RUN_REQUESTS: dict[type[Message], Callable[[st.View, str | None], st.View]] = {
 """The transition answering each per-run request of the run list."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ViewScreen):
     """Everything on one screen; keys in :data:`~curvelens.tui.keys.MAIN_BINDINGS`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
-    view: reactive[st.View] = reactive(st.View, init=False, always_update=False)
-    """What is shown; replaced (never mutated) by the actions."""
 
     def __init__(
         self, sources: Sources, view: st.View, clock: Callable[[], float] = time.time,
@@ -191,11 +186,6 @@ class MainScreen(Screen[None]):
         if self.summaries.accept(self.catalog, message):
             self.refresh_panes({"stats"})
 
-    def full_extent(self) -> tuple[float, float] | None:
-        """x extent of the plotted runs without zoom."""
-        views = plotdata.compute(self.catalog.store, self.plotted_ids(), st.reset(self.view))
-        return plotdata.x_extent(views)
-
     def on_resize(self, event: events.Resize) -> None:
         """Tighter layout on small terminals (the panes re-fit on their own resize)."""
         self.set_class(event.size.height < 32, "-short")
@@ -229,99 +219,6 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.view = st.set_filter(self.view, event.value)
-
-    def action_filter(self) -> None:
-        """Show and focus the filter box."""
-        self.query_one(RunsPane).show_filter(self.view.filter, focus=True)
-
-    def action_escape(self) -> None:
-        """Restore the layout, else clear the filter, else the grid's filter, else the grid."""
-        self.view = st.escape(self.view)
-        self.query_one(RunsPane).show_filter(self.view.filter)
-
-    def action_maximise(self) -> None:
-        """Maximise the pane holding the focus (again to restore)."""
-        self.view = st.maximise(self.view, panes.pane_of(self.focused))
-
-    def action_apply(self, name: str) -> None:
-        """Apply the named transition (keys without an argument), see ``state.NAMED``."""
-        self.view = st.NAMED[name](self.view)
-
-    def action_select_all(self) -> None:
-        """Select every visible loaded run (up to 50)."""
-        ids = [e.id for e in self.catalog.shown(self.view) if e.loaded and not e.error]
-        self.view = st.select_all(self.view, ids)
-
-    def action_pick_metric(self) -> None:
-        """Pick the metric (in the grid, the typed text also filters the grid)."""
-        picker = Picker(self.catalog.metrics(self.plotted_ids() or None), self.view.metric)
-        self.app.push_screen(picker, lambda m: self._picked(m, picker.filter_text))
-
-    def _picked(self, metric: str | None, typed: str) -> None:
-        view = st.set_metric_filter(self.view, typed) if self.view.grid else self.view
-        self.view = st.set_metric(view, metric)
-
-    def action_metric(self, delta: int) -> None:
-        """Previous/next metric; in the grid, previous/next page."""
-        metrics = panes.grid_metrics(self.catalog, self.view, self.plotted_ids(), self.view.grid)
-        page = self.query_one(PlotPane).page_size(len(metrics)) if self.view.grid else 1
-        self.view = st.step_metric(self.view, metrics, delta, page)
-
-    def action_group_by(self) -> None:
-        """Pick what to group the run list by: its parent folder or any param."""
-        options = ["none", "parent", *self.catalog.param_keys()]
-        current, hint = self.view.group_by or "none", "group runs by (parent folder, param)"
-        self.app.push_screen(Picker(options, current, hint, grouped=False), self.set_group)
-
-    def set_group(self, key: str | None) -> None:
-        """Group the run list by ``key`` (``none`` lists runs flat; None keeps the view)."""
-        self.view = st.group_by(self.view, None if key == "none" else key) if key else self.view
-
-    def action_weight(self, delta: int) -> None:
-        """Smoothing weight up or down."""
-        self.view = st.change_weight(self.view, delta)
-
-    def action_x_axis(self) -> None:
-        """Cycle the x axis (step, wall, relative, then logged epoch/tokens/samples...)."""
-        extra = axis_metrics(self.catalog.metrics(self.plotted_ids() or None))
-        self.view = st.cycle_x_axis(self.view, extra)
-
-    def action_zoom(self, direction: int) -> None:
-        """Zoom x in (1) or out (-1) by 2x around the cursor."""
-        self.view = st.zoom(self.view, 2.0 if direction > 0 else 0.5, self.full_extent())
-
-    def action_pan(self, direction: int) -> None:
-        """Pan the zoomed range."""
-        self.view = st.pan(self.view, direction, self.full_extent())
-
-    def action_anomalies(self) -> None:
-        """List the anomalies of the plotted runs' metrics (found by the list's worker)."""
-        series = panes.anomaly_series(self.catalog, self.plotted_ids())
-        names = {i: e.name for i, e in self.catalog.entries.items()}
-        self.app.push_screen(AnomaliesScreen(series, names, self.view.metric), self._jump)
-
-    def _jump(self, found: Found | None) -> None:
-        self.view = panes.jump_to(self.catalog, self.view, found) if found else self.view
-
-    def action_export(self) -> None:
-        """Write the view's stats and comparison to a Markdown file."""
-        from curvelens.tui.export import export_now
-
-        result = self.comparer.current()
-        parts = (self.query_one(StatsTable).summary, result.comparison if result else None)
-        config = getattr(self.app, "config", None)
-        text, ok = export_now(
-            self.catalog, self.view, self.looks(), *parts, config, self.clock(), self.paths
-        )
-        self.notify(text, title="export", severity="information" if ok else "error", markup=False)
-
-    def plotted_ids(self) -> list[str]:
-        """The plotted runs."""
-        return panes.plotted(self.view, self.catalog.shown(self.view))
-
-    def looks(self) -> panes.Looks:
-        """Colour, marker and label of the plotted runs."""
-        return panes.looks(self.catalog, self.plotted_ids(), self.slots, self.view, self.no_color)
 
     @on(msg.AnalysisReady)
     def _analysed(self, message: msg.AnalysisReady) -> None:
