@@ -88,10 +88,13 @@ async def key_to_frame(pilot: object, plot: MetricPlot, key: str) -> tuple[float
         spent.append(time.perf_counter() - start)
         return result
 
+    shown: list[float] = []
+
     def timed_display(*args: object) -> None:
         display(*args)
-        if spent:
-            done.set()
+        if spent and not shown:
+            shown.append(time.perf_counter())  # when the frame left, not when this
+            done.set()  # coroutine next runs (the analysis may run first)
 
     plot._draw, app._display = timed_draw, timed_display  # type: ignore[method-assign]
     char = {"full_stop": ".", "comma": ",", "right_square_bracket": "]",
@@ -100,7 +103,7 @@ async def key_to_frame(pilot: object, plot: MetricPlot, key: str) -> tuple[float
     # straight to the driver: Pilot.press also waits for the process to look idle
     app._driver.send_message(events.Key(key, char if len(char) == 1 else None))
     await asyncio.wait_for(done.wait(), 10)
-    total = time.perf_counter() - start
+    total = shown[0] - start
     plot._draw, app._display = draw, display  # type: ignore[method-assign]
     await app.workers.wait_for_complete()
     await pilot.pause()  # type: ignore[attr-defined]

@@ -72,7 +72,9 @@ class MainScreen(ViewScreen):
         self._slots_settled = False
         self.no_color = False
         self.set_reactive(MainScreen.view, view)
-        self.comparer = Comparer(partial(self._thread, group="analysis"), self.post_message)
+        self.comparer = Comparer(
+            partial(self._thread, group="analysis"), self.post_message, self.set_timer
+        )
         self.summaries = Summaries(partial(self._thread, group="stats"), self.post_message)
 
     def compose(self) -> ComposeResult:
@@ -172,8 +174,12 @@ class MainScreen(ViewScreen):
         status = panes.status(self.catalog, v, len(shown), len(ids), current)
         self.query_one(StatusBar).set_status(status)
 
-    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks) -> None:
-        """Stats (at once when known, else from a worker) and the comparison request."""
+    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks, wait: int = 20) -> None:
+        """Stats (at once when known, else from a worker) and the comparison request, once
+        the plot's new frame is out (their workers would compete with it for the CPU)."""
+        if wait and self.query_one(MetricPlot).frame_pending:  # checked every 10 ms, 0.2 s at most
+            self.set_timer(0.01, partial(self._analyse, which, ids, look, wait - 1))
+            return
         v = self.view
         if "stats" in which and (summary := self.summaries.get(self.catalog, v, ids)) is not None:
             self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)

@@ -140,6 +140,11 @@ class MetricPlot(Widget):
         self._frame_key = None
         self.refresh()
 
+    @property
+    def frame_pending(self) -> bool:
+        """A spec was handed over and not drawn yet (its frame is not on screen)."""
+        return self._frame_key is None and self.display
+
     def frame(self) -> list[Line]:
         """Every row of the plot at the current size (cached until the spec, size or theme
         changes): the canvas is drawn here, once."""
