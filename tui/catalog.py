@@ -32,6 +32,9 @@ class Catalog:
         self.poll = ""
         """When the runs on disk were last polled and what that found (live runs)."""
         self._log_names: dict[str, str] = {}
+        self.partial: set[str] = set()
+        """Runs loaded with only some metrics (lazy metrics; the rest is on its way)."""
+        self._metric_names: dict[str, frozenset[str]] = {}
         self._values: dict[tuple[int, str], Values] = {}
 
     @property
@@ -55,6 +58,11 @@ class Catalog:
         for run, series in batch:
             self._log_names[run.ref.id] = run.ref.name
             self.store.add(run.ref.id, series)
+            self._metric_names[run.ref.id] = frozenset(run.metrics if run.partial else ())
+            if run.partial:
+                self.partial.add(run.ref.id)
+            else:
+                self.partial.discard(run.ref.id)
             self.issues.extend((run.ref.name, issue) for issue in run.issues)
             if run.error is not None:
                 self.issues.append((run.ref.name, Issue(run.ref.path, f"not loaded: {run.error}")))
@@ -115,15 +123,21 @@ class Catalog:
         return ordered(kept, view.sort, view.sort_reverse, values, view.pins, view.group_by)
 
     def metrics(self, run_ids: list[str] | None = None) -> list[str]:
-        """Sorted metrics of ``run_ids`` (all runs when None)."""
-        return self.store.metrics(run_ids)
+        """Sorted metrics of ``run_ids`` (all runs when None), loaded or not yet."""
+        ids = list(self._metric_names) if run_ids is None else run_ids
+        names = {m for i in ids for m in self._metric_names.get(i, ())}
+        return sorted(names.union(self.store.metrics(run_ids)))
+
+    def run_metrics(self, run_id: str) -> set[str]:
+        """Every metric ``run_id`` logged, loaded or not yet."""
+        return self.store.run_metrics(run_id) | self._metric_names.get(run_id, frozenset())
 
     def first_view(self, view: View) -> View:
         """``view`` with the first view's selection and metric (until the user picks): the
         first runs in display order that logged anything, and the metric most of them have."""
-        ids = [e.id for e in self.shown(view) if e.loaded and self.store.run_metrics(e.id)]
+        ids = [e.id for e in self.shown(view) if e.loaded and self.run_metrics(e.id)]
         first = ids[:FIRST_SELECTED]
-        metric = first_metric([self.store.run_metrics(i) for i in first])
+        metric = first_metric([self.run_metrics(i) for i in first])
         return state.first_view(view, ids, metric, FIRST_SELECTED)
 
     def param_keys(self) -> list[str]:

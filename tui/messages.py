@@ -38,6 +38,16 @@ class RunsLoaded(Message):
 
 
 @dataclass
+class RunsCompleted(Message):
+    """Runs first loaded with only the first view's metrics (lazy metrics), now read whole:
+    they replace the partial ones."""
+
+    bubble = False
+
+    runs: list[tuple[RunData, dict[str, Series]]]
+
+
+@dataclass
 class RunsUpdated(Message):
     """A poll of the runs on disk: the runs it changed (points split per metric), the runs
     it found new, and what it found."""

@@ -26,7 +26,7 @@ from textual.worker import Worker, get_current_worker
 
 from curvelens.core.live.poller import Poller
 from curvelens.core.live.session import LiveRuns
-from curvelens.tui import jobs, panes
+from curvelens.tui import jobs, loader, panes
 from curvelens.tui import messages as msg
 from curvelens.tui import state as st
 from curvelens.tui.catalog import Catalog
@@ -103,7 +103,7 @@ class MainScreen(ViewScreen):
     def _load(self) -> None:
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        jobs.load(self.sources, self.post_message, cancelled, self.live)
+        loader.load(self.sources, self.view, self.post_message, cancelled, self.live)
 
     def _poll(self) -> None:
         """Poll the runs on disk in a worker, unless a poll is running."""
@@ -141,6 +141,12 @@ class MainScreen(ViewScreen):
     def _loaded(self, message: msg.RunsLoaded) -> None:
         self.catalog.add(message.runs)
         self.set_reactive(MainScreen.view, self.catalog.first_view(self.view))
+        self.refresh_panes(set(st.PANE_INPUTS))
+
+    @on(msg.RunsCompleted)
+    def _completed(self, message: msg.RunsCompleted) -> None:
+        """Partial runs read whole: replaced like a poll's runs (the view is kept)."""
+        self.catalog.update(message.runs, ())
         self.refresh_panes(set(st.PANE_INPUTS))
 
     @on(msg.LoadProgress)
