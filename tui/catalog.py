@@ -43,6 +43,11 @@ class Catalog:
         return self.store.generation + len(self.entries)
 
     @property
+    def complete(self) -> bool:
+        """Every discovered run is loaded whole (none partial)."""
+        return self.total is not None and self.loaded == self.total and not self.partial
+
+    @property
     def run_paths(self) -> list[Path]:
         """Every discovered run's folder or file (exports never go inside one)."""
         return [ref.path for ref in self.refs]

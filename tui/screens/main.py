@@ -189,7 +189,7 @@ class MainScreen(ViewScreen):
         v = self.view
         if "stats" in which and (summary := self.summaries.get(self.catalog, v, ids)) is not None:
             self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)
-        if "compare" in which:
+        if "compare" in which and self.catalog.complete:  # the engine (scipy) after loading
             width = self.query_one(MetricPlot).size.width
             self.comparer.request(compare_request(self.catalog, v, ids, width))
 
