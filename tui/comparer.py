@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from rich.text import Text
 
-from curvelens.core.comparison import CompareOptions, Comparison, MetricComparison
 from curvelens.core.schema import RunData, RunRef
 from curvelens.tui import jobs
 from curvelens.tui.catalog import Catalog
@@ -28,6 +28,9 @@ from curvelens.tui.panes import Looks
 from curvelens.tui.state import View
 from curvelens.tui.text import fmt_step, rgb_style
 from curvelens.tui.widgets.metric_plot import PlotSpec
+
+if TYPE_CHECKING:  # the engine is imported when a comparison is first computed
+    from curvelens.core.comparison import CompareOptions, Comparison, MetricComparison
 
 RGB = tuple[int, int, int]
 RunWorker = Callable[[Callable[[], None]], object]
@@ -94,6 +97,8 @@ def compare_request(catalog: Catalog, view: View, ids: list[str], width: int) ->
         runs.append(RunData(ref, params=dict(entry.params), load_points=load))
     smoothed = view.weight if view.smoothing == "ema" else None
     reference = view.baseline if view.baseline in have else None
+    from curvelens.core.comparison import CompareOptions
+
     options = CompareOptions(metrics=f"^{re.escape(metric)}$", reference=reference,
                              smoothed=smoothed, anomalies=False)  # fmt: skip
     bands = view.bands and view.x_axis == "step"
