@@ -2,7 +2,9 @@
 (lazy metrics, :func:`curvelens.core.loading.iter_load` with ``metrics``), then the rest of
 every run that came back partial. Runs reach the UI in coalesced batches: first as
 :class:`RunsLoaded`, the complete ones as :class:`RunsCompleted`, which replace the partial
-runs the way a live poll does (selection, zoom, cursor and pins kept)."""
+runs the way a live poll does (selection, zoom, cursor and pins kept). Points are split per
+metric only for the runs plotted (:func:`split`, asked for by the screen): the run list's
+values come from each run's summary, so a warm 1,000-run root never reads 20M points."""
 
 from __future__ import annotations
 
@@ -13,16 +15,21 @@ from typing import TYPE_CHECKING
 from curvelens.core.live.session import LiveRuns
 from curvelens.core.schema import RunData, RunRef
 from curvelens.tui import state
-from curvelens.tui.messages import LoadProgress, RunsCompleted, RunsDiscovered, RunsLoaded
+from curvelens.tui.messages import (
+    LoadProgress,
+    RunsCompleted,
+    RunsDiscovered,
+    RunsLoaded,
+    SeriesSplit,
+)
 from curvelens.tui.runs import first_metric
-from curvelens.tui.series import Series, split_points
+from curvelens.tui.series import split_points
 from curvelens.tui.sources import Sources
 
 if TYPE_CHECKING:
     from textual.message import Message
 
 Post = Callable[["Message"], object]
-Batch = list[tuple[RunData, dict[str, Series]]]
 BATCH_SECONDS = 0.25
 """Loaded runs reach the UI at most this often (the first batch at once)."""
 BATCH_SECONDS_PER_RUN = 0.002
@@ -50,13 +57,13 @@ def load(sources: Sources, view: state.View, post: Post, cancelled: Callable[[],
     for batch in _coalesced(batches, len(found.runs), cancelled):
         partial += [found.runs[i] for i, run in batch if run.partial]
         _hold(live, [run for _, run in batch if not run.partial])
-        post(RunsLoaded(_split(batch)))
+        post(RunsLoaded([(run, None) for _, run in batch]))
         done += len(batch)
         post(LoadProgress(done, len(found.runs)))
     if partial and not cancelled():
         for batch in _coalesced(iter_load(partial, cache=s.cache), len(partial), cancelled):
             _hold(live, [run for _, run in batch])
-            post(RunsCompleted(_split(batch)))
+            post(RunsCompleted([(run, None) for _, run in batch]))
 
 
 def first_metrics(view: state.View, refs: Sequence[RunRef]) -> frozenset[str] | None:
@@ -106,9 +113,9 @@ def _coalesced(
         yield pending
 
 
-def _split(batch: list[tuple[int, RunData]]) -> Batch:
-    """Each run with its points split per metric (numpy arrays, in this worker)."""
-    return [(run, split_points(run.points)) for _, run in batch]
+def split(runs: list[RunData], post: Post) -> None:
+    """The series of ``runs`` (points read and split per metric in this worker), posted."""
+    post(SeriesSplit([(run, split_points(run.points)) for run in runs]))
 
 
 def _hold(live: LiveRuns | None, runs: list[RunData]) -> None:

@@ -13,6 +13,7 @@ import pytest
 from curvelens.tui import loader
 from curvelens.tui import state as st
 from curvelens.tui.app import make_app
+from curvelens.tui.messages import RunsCompleted, RunsLoaded
 from tests.tui.conftest import FIXED_MTIME, settle
 
 METRICS = ("acc", "grad_norm", "lr", "train_loss", "val_loss")
@@ -34,37 +35,37 @@ def _root(tmp_path: Path, runs: int = 3) -> Path:
     return root
 
 
-@pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[bool, set[str]]]]:
-    """(partial, metrics split) of every run of every batch the load worker posts."""
-    seen: list[list[tuple[bool, set[str]]]] = []
-    split = loader._split
-
-    def recording(batch: list) -> loader.Batch:  # type: ignore[type-arg]
-        out = split(batch)
-        seen.append([(run.partial, set(series)) for run, series in out])
-        return out
-
-    monkeypatch.setattr(loader, "_split", recording)
-    return seen
+def _points_of(messages: list[object]) -> list[tuple[str, bool, set[str]]]:
+    """(message kind, partial, metrics with points) of every run the load worker posted."""
+    out = []
+    for m in {id(m): m for m in messages}.values():
+        if isinstance(m, (RunsLoaded, RunsCompleted)):
+            for run, _ in m.runs:
+                metrics = set(run.points.get_column("metric").unique().to_list())
+                out.append((type(m).__name__, run.partial, metrics))
+    return out
 
 
-async def test_the_first_metric_loads_first(tmp_path: Path, batches: list) -> None:  # type: ignore[type-arg]
+async def test_the_first_metric_loads_first(tmp_path: Path) -> None:
+    messages: list[object] = []
     app = make_app([str(_root(tmp_path))])
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
         await settle(app, pilot)
         main = app.main
         assert main.view.metric == "val_loss"
-        assert [set(main.catalog.store.run_metrics(i)) for i in main.catalog.entries] == [
-            set(METRICS)
-        ] * 3
+        assert [main.catalog.run_metrics(i) for i in main.catalog.entries] == [set(METRICS)] * 3
         assert not main.catalog.partial
-    runs = [run for batch in batches for run in batch]
+        plotted = main.plotted_ids()
+        assert plotted and all(set(main.catalog.store.run_metrics(i)) == set(METRICS)
+                               for i in plotted)  # fmt: skip
     # first only the shown metric, for every run; then every run whole
-    assert runs == [(True, {"val_loss"})] * 3 + [(False, set(METRICS))] * 3
+    assert (
+        _points_of(messages)
+        == [("RunsLoaded", True, {"val_loss"})] * 3 + [("RunsCompleted", False, set(METRICS))] * 3
+    )
 
 
-async def test_a_remembered_metric_and_axis_load_first(tmp_path: Path, batches: list) -> None:  # type: ignore[type-arg]
+def test_a_remembered_metric_and_axis_load_first() -> None:
     view = st.View(metric="acc", x_axis="lr")
     assert loader.first_metrics(view, []) == frozenset({"acc", "lr"})
     assert loader.first_metrics(replace(view, grid=True), []) is None  # the grid shows all
@@ -102,3 +103,16 @@ async def test_completing_keeps_the_view(tmp_path: Path, monkeypatch: pytest.Mon
         assert not main.catalog.partial
         assert set(main.catalog.store.run_metrics(ids[0])) == set(METRICS)
         assert "loading" not in main.query_one("#status").render().plain  # type: ignore[attr-defined]
+
+
+def test_a_run_read_again_keeps_the_warnings_of_runs_named_like_it() -> None:
+    from curvelens.core.schema import Issue, RunData, RunRef
+    from curvelens.tui.catalog import Catalog
+
+    refs = [RunRef(f"{d}/version_0", "version_0", Path(d) / "version_0", "csv") for d in "ab"]
+    catalog = Catalog()
+    catalog.discovered(tuple(refs), ())
+    warned = RunData(refs[0], issues=(Issue(refs[0].path, "no scalars"),))
+    catalog.add([(warned, {}), (RunData(refs[1], partial=True), None)])
+    catalog.update([(RunData(refs[1]), None)], ())  # b read whole: its warnings replaced only
+    assert [str(issue) for _, issue in catalog.issues] == [str(Issue(refs[0].path, "no scalars"))]

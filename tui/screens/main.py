@@ -70,6 +70,8 @@ class MainScreen(ViewScreen):
         self.catalog = Catalog()
         self.slots: dict[str, int] = {}
         self._slots_settled = False
+        self._splitting: set[str] = set()
+        """Runs a worker is splitting into series now."""
         self.no_color = False
         self.set_reactive(MainScreen.view, view)
         self.comparer = Comparer(
@@ -128,7 +130,7 @@ class MainScreen(ViewScreen):
         if not message.runs:
             self.refresh_panes(set())
             return
-        self.catalog.update(message.runs, message.new)
+        self.catalog.update(list(message.runs), message.new)
         self.set_reactive(MainScreen.view, st.follow_newest(self.view, self.full_extent()))
         self.refresh_panes(set(st.PANE_INPUTS))
 
@@ -148,6 +150,13 @@ class MainScreen(ViewScreen):
         """Partial runs read whole: replaced like a poll's runs (the view is kept)."""
         self.catalog.update(message.runs, ())
         self.refresh_panes(set(st.PANE_INPUTS))
+
+    @on(msg.SeriesSplit)
+    def _split(self, message: msg.SeriesSplit) -> None:
+        """Plotted runs' series are ready: draw them."""
+        self._splitting.difference_update(run.ref.id for run, _ in message.runs)
+        if self.catalog.split(message.runs):
+            self.refresh_panes(set(st.PANE_INPUTS))
 
     @on(msg.LoadProgress)
     def _progress(self) -> None:
@@ -172,6 +181,9 @@ class MainScreen(ViewScreen):
             rows = panes.run_rows(self.catalog, v, shown, self.slots)
             matched = bool(shown) or not v.filter or not self.catalog.entries
             self.query_one(RunsPane).show(rows, self.clock(), v, matched)
+        if need := [r for r in self.catalog.unsplit_of(ids) if r.ref.id not in self._splitting]:
+            self._splitting.update(r.ref.id for r in need)
+            self._thread(partial(loader.split, need, self.post_message), "series")
         if "plot" in which:
             self.query_one(PlotPane).show(self.catalog, v, ids, look, self.comparer)
         if {"stats", "compare"} & which:  # after the plot's frame: it never waits for them
