@@ -25,7 +25,7 @@ from tui_redraw import TMP, add_big_runs, select  # the 20 x 100k runs of the re
 from curvelens.core.live.session import PollReport
 from curvelens.core.schema import RunData, RunRef
 from curvelens.tui import messages as msg
-from curvelens.tui.app import make_app
+from curvelens.tui.app import make_app, tune_gc
 from curvelens.tui.series import split_points
 from curvelens.tui.widgets.metric_plot import MetricPlot
 
@@ -128,6 +128,7 @@ def write_to_screen() -> list[float]:
 
 if __name__ == "__main__":
     print(f"live in the app (load {os.getloadavg()[0]:.1f})")
+    tune_gc()  # as the installed command runs the app
     frames = asyncio.run(poll_to_frame())
     print(f"  poll to frame, {RUNS} runs x {POINTS:,} points, +{NEW} points to one: "
           f"median {statistics.median(frames):.1f} ms (target 50 ms)")  # fmt: skip

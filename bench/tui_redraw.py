@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from textual import events
 
-from curvelens.tui.app import make_app
+from curvelens.tui.app import make_app, tune_gc
 from curvelens.tui.runs import RunEntry
 from curvelens.tui.series import Series
 from curvelens.tui.widgets.metric_plot import MetricPlot
@@ -225,6 +225,7 @@ def startup_roots() -> dict[str, Path]:
 
 if __name__ == "__main__":
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    tune_gc()  # as the installed command runs the app
     asyncio.run(main())
     command_startup(startup_roots())
     print(f"load average after: {os.getloadavg()[0]:.2f}")
