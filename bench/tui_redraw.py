@@ -150,7 +150,7 @@ async def main() -> None:
 
 MARKS = {
     "listed": re.compile(r"run00000|rope_lr1e-3_seed2"),
-    "values": re.compile(r"(run00000|rope_lr1e-3_seed2)\S*\s+\S+\s+-?\d"),
+    "values": re.compile(r"(run00000|rope_lr1e-3_seed2)\S*(\s+\S+){1,2}\s+-?\d"),
     "plotted": re.compile("[\u2801-\u28ff]"),
     "loaded": re.compile(r"\b(\d+)/\1 runs"),
 }
@@ -175,7 +175,7 @@ def _startup(exe: Path, root: Path, cache: Path) -> dict[str, float]:
     start = time.perf_counter()
     _tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "48", f"{env} {exe} {root}")
     try:
-        while time.perf_counter() - start < 60 and "loaded" not in seen:
+        while time.perf_counter() - start < 60 and len(seen) < len(MARKS):
             screen = _tmux("capture-pane", "-p", "-t", name)
             now = time.perf_counter() - start
             for mark, pattern in MARKS.items():
