@@ -72,7 +72,8 @@ def first_metrics(view: state.View, refs: Sequence[RunRef]) -> frozenset[str] | 
     everything at once) for the grid, which shows every metric, or when no header says."""
     if view.grid:
         return None
-    metric = view.metric or first_metric(_described(refs[: state.FIRST_SELECTED]))
+    first = sorted(refs, key=lambda ref: ref.name)[: state.FIRST_SELECTED]  # the list's order
+    metric = view.metric or first_metric(_described(first))
     if metric is None:
         return None
     return frozenset({metric, view.x_axis} - set(state.TIME_AXES))
@@ -84,7 +85,7 @@ def _described(refs: Sequence[RunRef]) -> list[set[str]]:
     from curvelens.core.readers.textfile import confined
 
     out = []
-    for ref in sorted(refs, key=lambda r: r.name):
+    for ref in refs:
         try:
             with confined([ref.path]):
                 out.append(set(get_reader(ref.format).describe(ref.path).metrics))
