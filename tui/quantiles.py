@@ -30,15 +30,18 @@ def _value(key: int) -> float:
     return float(np.array([bits], dtype=np.int64).view(np.float64)[0])
 
 
-def _kth(runs: Sequence[Keys], k: int) -> int:
-    """The key of the ``k``-th smallest (0-based) value of the union of ``runs``."""
-    lo = min(int(r[0]) for r in runs if r.size)
-    hi = max(int(r[-1]) for r in runs if r.size)
-    while lo < hi:  # the smallest key with more than k values at or below it
-        mid = (lo + hi) // 2
-        below = sum(int(np.searchsorted(r, np.int64(mid), side="right")) for r in runs)
-        lo, hi = (mid + 1, hi) if below <= k else (lo, mid)
-    return lo
+def _kth(runs: Sequence[Keys], ks: list[int]) -> list[int]:
+    """The keys of the ``ks``-th smallest (0-based) values of the union of ``runs``, found
+    together: one binary search per run and step serves every k."""
+    lo = np.full(len(ks), min(int(r[0]) for r in runs if r.size), dtype=np.int64)
+    hi = np.full(len(ks), max(int(r[-1]) for r in runs if r.size), dtype=np.int64)
+    want = np.asarray(ks, dtype=np.int64)
+    while bool(np.any(lo < hi)):  # the smallest key with more than k values at or below it
+        mid = lo // 2 + hi // 2 + (lo % 2 + hi % 2) // 2  # no int64 overflow
+        below = sum(np.searchsorted(r, mid, side="right") for r in runs)
+        more = below > want
+        lo, hi = np.where(more, lo, np.minimum(mid + 1, hi)), np.where(more, mid, hi)
+    return [int(k) for k in lo]
 
 
 def percentiles(runs: Sequence[Keys], qs: Sequence[float]) -> list[float] | None:
@@ -47,11 +50,11 @@ def percentiles(runs: Sequence[Keys], qs: Sequence[float]) -> list[float] | None
     n = sum(r.size for r in runs)
     if n == 0:
         return None
+    indexes = [q / 100 * (n - 1) for q in qs]
+    lows = [math.floor(index) for index in indexes]
+    keys = _kth(runs, [k for low in lows for k in (low, min(low + 1, n - 1))])
     out = []
-    for q in qs:
-        index = q / 100 * (n - 1)
-        low = math.floor(index)
-        a = _value(_kth(runs, low))
-        b = _value(_kth(runs, low + 1)) if low + 1 < n else a
+    for i, (index, low) in enumerate(zip(indexes, lows, strict=True)):
+        a, b = _value(keys[2 * i]), _value(keys[2 * i + 1])
         out.append(a + (b - a) * (index - low))
     return out
