@@ -26,18 +26,27 @@ FOLLOW_LINKS = "curvelens.follow_links"
 """``click.Context.meta`` key of the ``--follow-links`` flag."""
 
 
-def _no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """Remember ``--no-cache`` for :func:`load_or_exit`."""
-    ctx.meta["curvelens.no_cache"] = value
+NO_CACHE = "curvelens.no_cache"
+"""``click.Context.meta`` key of the ``--no-cache`` flag."""
 
 
-def source_options(func: F) -> F:
-    """The ``PATH... --pattern --exclude --no-cache`` arguments every command shares."""
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    """A callback keeping a flag's value in ``ctx.meta[key]``."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        ctx.meta[key] = value
+
+    return callback
+
+
+def selection_options(func: F) -> F:
+    """``--pattern --exclude --no-cache --follow-links``: which runs, and how they are read
+    (every command and the app's ``open``; the flags land in ``click.Context.meta``)."""
     func = click.option(
         "--no-cache",
         is_flag=True,
         expose_value=False,
-        callback=_no_cache,
+        callback=_remember(NO_CACHE),
         help="Parse every log again; neither read nor fill the parse cache.",
     )(func)
     func = click.option(
@@ -49,21 +58,21 @@ def source_options(func: F) -> F:
     func = click.option(
         "--pattern", metavar="GLOB", help="Only runs whose folder name matches GLOB."
     )(func)
-    func = click.option(
+    return click.option(
         "--follow-links",
         is_flag=True,
         expose_value=False,
-        callback=_remember_follow_links,
+        callback=_remember(FOLLOW_LINKS),
         help="Enter symlinked folders that lead outside PATH.",
     )(func)
+
+
+def source_options(func: F) -> F:
+    """The ``PATH... --pattern --exclude --no-cache --follow-links`` arguments every command
+    shares."""
     return click.argument(
         "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
-    )(func)
-
-
-def _remember_follow_links(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """Keep ``--follow-links`` in the context for :func:`load_or_exit`."""
-    ctx.meta[FOLLOW_LINKS] = value
+    )(selection_options(func))
 
 
 def regex_option(value: str | None) -> re.Pattern[str] | None:
@@ -95,7 +104,7 @@ def load_or_exit(
     found = discover(paths, pattern=pattern, exclude=exclude, follow_links=follow)
     for issue in found.issues:
         click.echo(f"warning: {printable(str(issue))}", err=True)
-    use_cache = not click.get_current_context().meta.get("curvelens.no_cache", False)
+    use_cache = not click.get_current_context().meta.get(NO_CACHE, False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         runs = load_runs(found.runs, cache=use_cache, metrics=metrics)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from curvelens.core.cli import COMMANDS
+from curvelens.core.cli import COMMANDS, FOLLOW_LINKS, NO_CACHE, selection_options
 
 #: Written into the demo root so a later ``curvelens demo`` may safely replace it.
 DEMO_MARKER = ".curvelens-demo"
@@ -40,23 +40,33 @@ def cli() -> None:
     """See and compare ML training runs: `curvelens [PATH...]` opens the app."""
 
 
-def open_app(paths: Sequence[str], pattern: str | None, exclude: tuple[str, ...]) -> None:
+def open_app(
+    paths: Sequence[str],
+    pattern: str | None,
+    exclude: tuple[str, ...],
+    cache: bool = True,
+    follow_links: bool = False,
+) -> None:
     """Start the Textual app on ``paths``; a clear error (exit 1) if it is not available."""
     try:
         from curvelens.tui.app import run_app
+        from curvelens.tui.sources import Sources
     except ImportError as exc:
         click.echo(f"curvelens: the app is not available ({exc})", err=True)
         raise SystemExit(1) from exc
-    run_app(list(paths), pattern, exclude)
+    run_app(Sources(tuple(paths), pattern, tuple(exclude), cache, follow_links))
 
 
 @cli.command("open")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--pattern", metavar="GLOB", help="Only runs whose folder name matches GLOB.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching runs (repeatable).")
-def open_command(paths: tuple[str, ...], pattern: str | None, exclude: tuple[str, ...]) -> None:
+@selection_options
+@click.pass_context
+def open_command(
+    ctx: click.Context, paths: tuple[str, ...], pattern: str | None, exclude: tuple[str, ...]
+) -> None:
     """Open the app on PATH... (default: the current folder)."""
-    open_app(list(paths) or ["."], pattern, exclude)
+    cache, follow = not ctx.meta.get(NO_CACHE, False), bool(ctx.meta.get(FOLLOW_LINKS, False))
+    open_app(list(paths) or ["."], pattern, exclude, cache, follow)
 
 
 def _default_demo_root() -> Path:

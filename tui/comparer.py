@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from rich.text import Text
 
-from curvelens.core.comparison import CompareOptions, Comparison, MetricComparison
 from curvelens.core.schema import RunData, RunRef
 from curvelens.tui import jobs
 from curvelens.tui.catalog import Catalog
@@ -28,8 +29,16 @@ from curvelens.tui.state import View
 from curvelens.tui.text import fmt_step, rgb_style
 from curvelens.tui.widgets.metric_plot import PlotSpec
 
+if TYPE_CHECKING:  # the engine is imported when a comparison is first computed
+    from curvelens.core.comparison import CompareOptions, Comparison, MetricComparison
+
 RGB = tuple[int, int, int]
 RunWorker = Callable[[Callable[[], None]], object]
+Later = Callable[[float, Callable[[], None]], object]
+"""Call a function after some seconds (the screen's ``set_timer``)."""
+LIVE_IDLE_FACTOR = 2.0
+"""A comparison asked for by new points waits until the engine was idle this many times as
+long as its last comparison took (at most a third of the CPU while runs are followed)."""
 
 
 @dataclass(frozen=True)
@@ -56,17 +65,23 @@ class Compared:
     bands: tuple[Band, ...] = ()
 
 
-def _points(catalog: Catalog, run_id: str, metric: str, view: View) -> pl.DataFrame:
-    """One run's points of ``metric`` (on the step axis, only the zoomed steps)."""
+def _points(catalog: Catalog, run_id: str, metric: str, view: View) -> Callable[[], pl.DataFrame]:
+    """One run's points of ``metric`` (on the step axis, only the zoomed steps), built when
+    first read: in the comparison's worker, not on the UI thread (the arrays never change)."""
     series = catalog.store.get(run_id, metric)
     assert series is not None
-    keep = np.ones(series.step.size, dtype=bool)
-    if view.x_axis == "step" and view.x_range is not None:
-        keep = (series.step >= view.x_range[0]) & (series.step <= view.x_range[1])
-    return pl.DataFrame(
-        {"metric": metric, "step": series.step[keep], "value": series.value[keep],
-         "wall_time": series.wall[keep]},
-    )  # fmt: skip
+    zoom = view.x_range if view.x_axis == "step" else None
+
+    def build() -> pl.DataFrame:
+        keep = np.ones(series.step.size, dtype=bool)
+        if zoom is not None:
+            keep = (series.step >= zoom[0]) & (series.step <= zoom[1])
+        return pl.DataFrame(
+            {"metric": metric, "step": series.step[keep], "value": series.value[keep],
+             "wall_time": series.wall[keep]},
+        )  # fmt: skip
+
+    return build
 
 
 def compare_request(catalog: Catalog, view: View, ids: list[str], width: int) -> CompareRequest:
@@ -78,9 +93,12 @@ def compare_request(catalog: Catalog, view: View, ids: list[str], width: int) ->
     for run_id in have:
         entry = catalog.entries[run_id]
         ref = RunRef(run_id, entry.name, Path(entry.path), entry.format)
-        runs.append(RunData(ref, _points(catalog, run_id, metric, view), dict(entry.params)))
+        load = _points(catalog, run_id, metric, view)
+        runs.append(RunData(ref, params=dict(entry.params), load_points=load))
     smoothed = view.weight if view.smoothing == "ema" else None
     reference = view.baseline if view.baseline in have else None
+    from curvelens.core.comparison import CompareOptions
+
     options = CompareOptions(metrics=f"^{re.escape(metric)}$", reference=reference,
                              smoothed=smoothed, anomalies=False)  # fmt: skip
     bands = view.bands and view.x_axis == "step"
@@ -90,33 +108,62 @@ def compare_request(catalog: Catalog, view: View, ids: list[str], width: int) ->
 
 
 class Comparer:
-    """The latest comparison and the worker computing the next one."""
+    """The latest comparison and the worker computing the next one. A comparison asked for
+    only because new points arrived (a poll; the view is the same) waits until the engine
+    has been idle :data:`LIVE_IDLE_FACTOR` times as long as the last comparison took, so
+    following live runs leaves the UI most of the CPU; the last result of the same view
+    stays on screen meanwhile."""
 
-    def __init__(self, run_worker: RunWorker, post: jobs.Post) -> None:
-        start = partial(_start, run_worker, post)
-        self._latest = jobs.Latest(start)
+    def __init__(self, run_worker: RunWorker, post: jobs.Post, later: Later | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self._latest = jobs.Latest(partial(_start, run_worker, post, self._started))
+        self._later, self._clock = later, clock
+        self._began = self._ended = -math.inf
+        self._took = 0.0
+        self._deferred: CompareRequest | None = None
         self.key: tuple[object, ...] | None = None
         """The view the pane should show."""
         self.result: Compared | None = None
 
     @property
     def busy(self) -> bool:
-        """A comparison is being computed."""
-        return self._latest.busy
+        """A comparison is being computed (or waits to be)."""
+        return self._latest.busy or self._deferred is not None
 
     def request(self, request: CompareRequest) -> None:
         """Compare ``request`` unless it is the view already asked for."""
-        if request.key != self.key:
-            self.key = request.key
+        if request.key == self.key:
+            return
+        data_only = self.key is not None and _same_view(request.key, self.key)
+        self.key = request.key
+        wait = LIVE_IDLE_FACTOR * self._took - (self._clock() - self._ended)
+        if data_only and wait > 0 and self._later is not None:
+            if self._deferred is None:
+                self._later(wait, self._resume)
+            self._deferred = request
+            return
+        self._deferred = None
+        self._latest.submit(request)
+
+    def _resume(self) -> None:
+        """The wait is over: compare the newest data of the view, if still asked for."""
+        request, self._deferred = self._deferred, None
+        if request is not None and request.key == self.key:
             self._latest.submit(request)
+
+    def _started(self) -> None:
+        self._began = self._clock()
 
     def finished(self) -> None:
         """The worker ended (start the view asked for meanwhile)."""
+        self._ended = self._clock()
+        self._took = self._ended - self._began
         self._latest.finished()
 
     def accept(self, message: AnalysisReady) -> bool:
-        """Keep ``message``'s result when it belongs to the view on screen."""
-        if message.result is None or message.key != self.key:
+        """Keep ``message``'s result when it belongs to the view on screen (also when newer
+        points arrived since)."""
+        if message.result is None or self.key is None or not _same_view(message.key, self.key):
             return False
         self.result = message.result
         return True
@@ -124,7 +171,7 @@ class Comparer:
     def current(self) -> Compared | None:
         """The comparison of the view on screen, or None while it is computed."""
         r = self.result
-        return r if r is not None and r.key == self.key else None
+        return r if r is not None and self.key is not None and _same_view(r.key, self.key) else None
 
     def overlay(self, spec: PlotSpec, look: Looks, baseline: str | None, bands: bool,
                 background: RGB) -> PlotSpec:  # fmt: skip
@@ -170,8 +217,16 @@ class Comparer:
         return note.append("  ")
 
 
-def _start(run_worker: RunWorker, post: jobs.Post, request: CompareRequest) -> object:
+def _same_view(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Two request keys of the same view, perhaps of different data (the first item is the
+    catalog's generation)."""
+    return a[1:] == b[1:]
+
+
+def _start(run_worker: RunWorker, post: jobs.Post, started: Callable[[], None],
+           request: CompareRequest) -> object:  # fmt: skip
     """Run the comparison of ``request`` in a thread worker."""
+    started()
     return run_worker(partial(analyse, request, post))
 
 

@@ -4,63 +4,16 @@ keeps only the newest request meanwhile (thread workers cannot be interrupted)."
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from textual.message import Message
 
 from curvelens.core.live.session import LiveRuns
 from curvelens.tui.anomalies import SeriesMap, find_anomalies
-from curvelens.tui.messages import (
-    AnomaliesReady,
-    LoadProgress,
-    RunsDiscovered,
-    RunsLoaded,
-    RunsUpdated,
-    StatsReady,
-)
+from curvelens.tui.messages import AnomaliesReady, RunsUpdated, StatsReady
 from curvelens.tui.plotdata import Visible, stats_frame
 
 Post = Callable[[Message], object]
-BATCH_SECONDS = 0.25
-"""Loaded runs reach the UI at most this often (the first batch at once)."""
-BATCH_SECONDS_PER_RUN = 0.002
-"""...and no more often than this times the runs loaded so far: each batch rebuilds the run
-list, so with a thousand runs fixed-rate batches would starve the loader."""
-
-
-def load(
-    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], post: Post,
-    cancelled: Callable[[], bool], live: LiveRuns | None = None,
-) -> None:  # fmt: skip
-    """Discover, then drain core's one loading path, posting coalesced batches of runs;
-    ``live`` watches the runs from before they load (a write meanwhile shows at its first
-    poll) and holds them as they load."""
-    from curvelens.core.discovery import discover
-    from curvelens.core.loading import iter_load
-    from curvelens.tui.series import split_points
-
-    found = discover(paths, pattern, exclude)
-    if live is not None:
-        live.poller.watch(found.runs)
-    post(RunsDiscovered(found.runs, found.issues))
-    pending: list[tuple[object, object]] = []
-    done, last = 0, 0.0
-    for batch in iter_load(found.runs):
-        if cancelled():
-            return
-        pending.extend((run, split_points(run.points)) for _, run in batch)
-        if live is not None:
-            live.hold(run for _, run in batch)
-        done += len(batch)
-        interval = max(BATCH_SECONDS, BATCH_SECONDS_PER_RUN * done)
-        if time.monotonic() - last > interval or done == len(found.runs):
-            post(RunsLoaded(pending))  # type: ignore[arg-type]
-            post(LoadProgress(done, len(found.runs)))
-            pending, last = [], time.monotonic()
-    if pending:
-        post(RunsLoaded(pending))  # type: ignore[arg-type]
-        post(LoadProgress(done, len(found.runs)))
 
 
 def poll(live: LiveRuns, post: Post) -> None:

@@ -30,11 +30,30 @@ class RunsDiscovered(Message):
 
 @dataclass
 class RunsLoaded(Message):
-    """A batch of runs finished loading, with each run's points split per metric."""
+    """A batch of runs finished loading (points split per metric later, when plotted)."""
 
     bubble = False
 
-    runs: list[tuple[RunData, dict[str, Series]]]
+    runs: list[tuple[RunData, dict[str, Series] | None]]
+
+
+@dataclass
+class RunsCompleted(Message):
+    """Runs first loaded with only the first view's metrics (lazy metrics), now read whole:
+    they replace the partial ones."""
+
+    bubble = False
+
+    runs: list[tuple[RunData, dict[str, Series] | None]]
+
+
+@dataclass
+class SeriesSplit(Message):
+    """Plotted runs' points split per metric by a worker."""
+
+    bubble = False
+
+    runs: list[tuple[RunData, dict[str, Series] | None]]
 
 
 @dataclass

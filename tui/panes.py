@@ -75,6 +75,8 @@ def plot_spec(catalog: Catalog, view: View, ids: list[str], look: Looks, width: 
     """The spec of one plot of ``view.metric``."""
     views = plotdata.compute(catalog.store, ids, view)
     empty = "select runs (space) to plot them" if not ids else "no data here"
+    if catalog.partial.intersection(ids):
+        empty = "loading the other metrics…"
     if ids and not views and view.x_axis != "step":
         empty = f"these runs log no {view.x_axis}"
     return PlotSpec(
@@ -159,7 +161,7 @@ def status(
         hint=f"{entry.path} ({entry.format})" if entry else "",
         error=(entry.error or "") if entry else "",
         empty=bool(view.filter) and shown == 0 and bool(catalog.entries),
-        hidden=max(hidden, 0), poll=catalog.poll,
+        hidden=max(hidden, 0), poll=catalog.poll, partial=len(catalog.partial),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from curvelens.core.analysis.downsample import minmax_downsample
+from curvelens.tui.quantiles import Keys, order_keys, percentiles
 from curvelens.tui.series import Series, SeriesStore
 from curvelens.tui.state import View
 
@@ -139,26 +140,31 @@ def y_limits(
     views: list[Visible], opts: View, store: SeriesStore | None = None
 ) -> tuple[float, float] | None:
     """The y range to show when outliers are ignored (a percentile span plus a margin);
-    memoised in ``store`` when given."""
+    each run's sorted values memoised in ``store`` when given (a poll re-sorts only the runs
+    it changed)."""
     if not opts.ignore_outliers:
         return None
-    if store is None:
-        return _y_limits(views, opts.log_y)
     weight = opts.weight if opts.smoothing != "off" else None
-    key = ("ylim", tuple(v.run_id for v in views), opts.metric, opts.x_axis, opts.x_range,
-           opts.smoothing, weight, opts.log_y)  # fmt: skip
-    return store.memo(key, lambda: _y_limits(views, opts.log_y))
+
+    def keys(view: Visible) -> Keys:
+        return order_keys(view.y[view.y > 0] if opts.log_y else view.y)
+
+    runs = [
+        keys(v) if store is None else store.memo(
+            ("sorted", v.run_id, opts.metric, opts.x_axis, opts.x_range, opts.smoothing,
+             weight, opts.log_y), partial(keys, v))
+        for v in views
+    ]  # fmt: skip
+    return _y_limits(runs, opts.log_y)
 
 
-def _y_limits(views: list[Visible], log_y: bool) -> tuple[float, float] | None:
-    """The 2nd-98th percentile span of the visible values, with a margin."""
-    ys = [v.y[np.isfinite(v.y)] for v in views]
-    if log_y:
-        ys = [y[y > 0] for y in ys]
-    values = np.concatenate(ys) if ys else np.empty(0)
-    if values.size < 2:
+def _y_limits(runs: list[Keys], log_y: bool) -> tuple[float, float] | None:
+    """The 2nd-98th percentile span of the runs' values, with a margin."""
+    if sum(r.size for r in runs) < 2:
         return None
-    lo, hi = np.percentile(values, OUTLIER_PERCENTILES)
+    span = percentiles(runs, OUTLIER_PERCENTILES)
+    assert span is not None
+    lo, hi = span
     if log_y:
         return float(lo) / 1.1, float(hi) * 1.1
     margin = 0.05 * (hi - lo) or abs(hi) * 0.05 or 1.0

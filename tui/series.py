@@ -16,8 +16,9 @@ SMOOTH_CACHE_SIZE = 64
 #: Memoised derived values (downsampled traces, summaries).
 MEMO_SIZE = 512
 T = TypeVar("T")
-PER_RUN = frozenset({"visible"})
-"""Memo keys ``(kind, run_id, ...)`` derived from one run only (kept when another changes)."""
+PER_RUN = frozenset({"visible", "trace", "raw", "sorted"})
+"""Memo keys ``(kind, run_id, ...)`` derived from one run only (kept when another changes:
+a poll that brings points to one run re-downsamples that run only)."""
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,16 @@ def ema(values: ArrayLike, weight: float) -> Array:
     if w == 1.0:
         out[finite] = 0.0
         return out
-    n = np.arange(1, x.size + 1, dtype=np.float64)
-    out[finite] = _iir(x, w) / (1 - w**n)
+    out[finite] = _iir(x, w) / _debias(w, x.size)
+    return out
+
+
+def _debias(weight: float, n: int) -> Array:
+    """``1 - weight**k`` for k = 1..n; past the point where weight**k < 2**-60 it rounds to
+    exactly 1.0, so only that prefix is computed (the power of large k was most of the EMA)."""
+    head = min(n, math.ceil(60 * math.log(2) / -math.log(weight)))
+    out = np.ones(n)
+    out[:head] = 1 - weight ** np.arange(1, head + 1, dtype=np.float64)
     return out
 
 

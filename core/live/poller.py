@@ -93,8 +93,11 @@ class Poller:
         exclude: Sequence[str] = (),
         rediscover_every: float = REDISCOVER_S,
         clock: Callable[[], float] = time.monotonic,
+        follow_links: bool = False,
     ) -> None:
         self.roots = tuple(roots)
+        self.follow_links = follow_links
+        """Rediscovery enters symlinked folders leading outside the roots (``--follow-links``)."""
         self.pattern = pattern
         self.exclude = tuple(exclude)
         self.rediscover_every = rediscover_every
@@ -144,7 +147,8 @@ class Poller:
         from curvelens.core.discovery import discover
 
         self._discovered = self._clock()
-        found = discover(self.roots, pattern=self.pattern, exclude=self.exclude)
+        found = discover(self.roots, pattern=self.pattern, exclude=self.exclude,
+                         follow_links=self.follow_links)  # fmt: skip
         self.watch((r for r in found.runs if str(r.path) not in self._watches), loaded=False)
 
     @staticmethod

@@ -75,7 +75,7 @@ async def test_status_words_and_error_runs(app: CurvelensApp) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         # the demo CSVs record no end and their mtimes are old: stopped; the NaN run diverged
-        assert set(column_cells(app, "status")) == {"stop", "nan"}
+        assert set(column_cells(app, "status")) == {"stop", "diverged"}
         run_id, live, done = list(app.main.catalog.entries)[:3]
         entries = app.main.catalog.entries
         entries[live] = replace(entries[live], status="running")
@@ -129,3 +129,11 @@ async def test_mouse_wheel_scrolls_a_long_run_list(tmp_path: Path) -> None:
             table.post_message(events.MouseScrollDown(table, 5, 5, 0, 1, 0, False, False, False))
         await pilot.pause(0.3)
         assert table.scroll_y > 0
+
+
+def test_every_core_status_has_a_readable_word() -> None:
+    from curvelens.core.schema import STATUSES
+    from curvelens.tui.widgets.run_table import STATUS_WORDS
+
+    assert set(STATUSES) <= set(STATUS_WORDS)
+    assert STATUS_WORDS["diverged"] == "diverged"  # not "nan": it reads as a value

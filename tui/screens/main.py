@@ -1,15 +1,16 @@
 """The main screen: run list, plot (or grid) with its readout, stats, compare and status bar.
 
-It holds one :class:`~curvelens.tui.state.View` as a reactive; every action replaces it
-with a pure transition, and :meth:`watch_view` refreshes only the panes whose inputs
-changed. Widgets post messages (toggled, cursor moved, sort clicked, detail requested) that
-are answered here; loading and analysis run in thread workers (:mod:`curvelens.tui.jobs`).
+It holds one :class:`~curvelens.tui.state.View` as a reactive; every action
+(:mod:`curvelens.tui.screens.view`) replaces it with a pure transition, and
+:meth:`watch_view` refreshes only the panes whose inputs changed. Widgets post messages
+(toggled, cursor moved, sort clicked, detail requested) that are answered here; loading and
+analysis run in thread workers (:mod:`curvelens.tui.jobs`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -20,24 +21,21 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker, get_current_worker
 
 from curvelens.core.live.poller import Poller
 from curvelens.core.live.session import LiveRuns
-from curvelens.tui import jobs, panes, plotdata
+from curvelens.tui import jobs, loader, panes
 from curvelens.tui import messages as msg
 from curvelens.tui import state as st
-from curvelens.tui.anomalies import Found
 from curvelens.tui.catalog import Catalog
 from curvelens.tui.comparer import Comparer, compare_request
 from curvelens.tui.keys import MAIN_BINDINGS
-from curvelens.tui.runs import assign_slots, axis_metrics
-from curvelens.tui.screens.anomalies import AnomaliesScreen
+from curvelens.tui.runs import assign_slots
 from curvelens.tui.screens.detail import DetailScreen
-from curvelens.tui.screens.picker import Picker
+from curvelens.tui.screens.view import ViewScreen
+from curvelens.tui.sources import Sources
 from curvelens.tui.summaries import Summaries
 from curvelens.tui.widgets.compare_table import CompareTable
 from curvelens.tui.widgets.metric_plot import MetricPlot
@@ -55,28 +53,30 @@ RUN_REQUESTS: dict[type[Message], Callable[[st.View, str | None], st.View]] = {
 """The transition answering each per-run request of the run list."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ViewScreen):
     """Everything on one screen; keys in :data:`~curvelens.tui.keys.MAIN_BINDINGS`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
-    view: reactive[st.View] = reactive(st.View, init=False, always_update=False)
-    """What is shown; replaced (never mutated) by the actions."""
 
     def __init__(
-        self, paths: Sequence[str], pattern: str | None, exclude: Sequence[str], view: st.View,
-        clock: Callable[[], float] = time.time, poll_interval: float = 0.0,
+        self, sources: Sources, view: st.View, clock: Callable[[], float] = time.time,
+        poll_interval: float = 0.0,
     ) -> None:  # fmt: skip
         super().__init__()
-        self.paths, self.pattern, self.exclude, self.clock = list(paths), pattern, exclude, clock
-        self.live = _live(self.paths, pattern, exclude, poll_interval)
+        self.sources, self.paths, self.clock = sources, list(sources.paths), clock
+        self.live = _live(sources, poll_interval)
         """Core's live poller of the runs on disk; None when following is off."""
         self._polling = self._forced = False
         self.catalog = Catalog()
         self.slots: dict[str, int] = {}
         self._slots_settled = False
+        self._splitting: set[str] = set()
+        """Runs a worker is splitting into series now."""
         self.no_color = False
         self.set_reactive(MainScreen.view, view)
-        self.comparer = Comparer(partial(self._thread, group="analysis"), self.post_message)
+        self.comparer = Comparer(
+            partial(self._thread, group="analysis"), self.post_message, self.set_timer
+        )
         self.summaries = Summaries(partial(self._thread, group="stats"), self.post_message)
 
     def compose(self) -> ComposeResult:
@@ -105,7 +105,7 @@ class MainScreen(Screen[None]):
     def _load(self) -> None:
         worker = get_current_worker()
         cancelled = lambda: worker.is_cancelled  # noqa: E731
-        jobs.load(self.paths, self.pattern, self.exclude, self.post_message, cancelled, self.live)
+        loader.load(self.sources, self.view, self.post_message, cancelled, self.live)
 
     def _poll(self) -> None:
         """Poll the runs on disk in a worker, unless a poll is running."""
@@ -130,7 +130,7 @@ class MainScreen(Screen[None]):
         if not message.runs:
             self.refresh_panes(set())
             return
-        self.catalog.update(message.runs, message.new)
+        self.catalog.update(list(message.runs), message.new)
         self.set_reactive(MainScreen.view, st.follow_newest(self.view, self.full_extent()))
         self.refresh_panes(set(st.PANE_INPUTS))
 
@@ -144,6 +144,19 @@ class MainScreen(Screen[None]):
         self.catalog.add(message.runs)
         self.set_reactive(MainScreen.view, self.catalog.first_view(self.view))
         self.refresh_panes(set(st.PANE_INPUTS))
+
+    @on(msg.RunsCompleted)
+    def _completed(self, message: msg.RunsCompleted) -> None:
+        """Partial runs read whole: replaced like a poll's runs (the view is kept)."""
+        self.catalog.update(message.runs, ())
+        self.refresh_panes(set(st.PANE_INPUTS))
+
+    @on(msg.SeriesSplit)
+    def _split(self, message: msg.SeriesSplit) -> None:
+        """Plotted runs' series are ready: draw them."""
+        self._splitting.difference_update(run.ref.id for run, _ in message.runs)
+        if self.catalog.split(message.runs):
+            self.refresh_panes(set(st.PANE_INPUTS))
 
     @on(msg.LoadProgress)
     def _progress(self) -> None:
@@ -168,6 +181,9 @@ class MainScreen(Screen[None]):
             rows = panes.run_rows(self.catalog, v, shown, self.slots)
             matched = bool(shown) or not v.filter or not self.catalog.entries
             self.query_one(RunsPane).show(rows, self.clock(), v, matched)
+        if need := [r for r in self.catalog.unsplit_of(ids) if r.ref.id not in self._splitting]:
+            self._splitting.update(r.ref.id for r in need)
+            self._thread(partial(loader.split, need, self.post_message), "series")
         if "plot" in which:
             self.query_one(PlotPane).show(self.catalog, v, ids, look, self.comparer)
         if {"stats", "compare"} & which:  # after the plot's frame: it never waits for them
@@ -176,12 +192,16 @@ class MainScreen(Screen[None]):
         status = panes.status(self.catalog, v, len(shown), len(ids), current)
         self.query_one(StatusBar).set_status(status)
 
-    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks) -> None:
-        """Stats (at once when known, else from a worker) and the comparison request."""
+    def _analyse(self, which: set[str], ids: list[str], look: panes.Looks, wait: int = 20) -> None:
+        """Stats (at once when known, else from a worker) and the comparison request, once
+        the plot's new frame is out (their workers would compete with it for the CPU)."""
+        if wait and self.query_one(MetricPlot).frame_pending:  # checked every 10 ms, 0.2 s at most
+            self.set_timer(0.01, partial(self._analyse, which, ids, look, wait - 1))
+            return
         v = self.view
         if "stats" in which and (summary := self.summaries.get(self.catalog, v, ids)) is not None:
             self.query_one(StatsTable).show(summary, look.labels, look.colors, v.baseline)
-        if "compare" in which:
+        if "compare" in which and self.catalog.complete:  # the engine (scipy) after loading
             width = self.query_one(MetricPlot).size.width
             self.comparer.request(compare_request(self.catalog, v, ids, width))
 
@@ -189,11 +209,6 @@ class MainScreen(Screen[None]):
     def _stats_ready(self, message: msg.StatsReady) -> None:
         if self.summaries.accept(self.catalog, message):
             self.refresh_panes({"stats"})
-
-    def full_extent(self) -> tuple[float, float] | None:
-        """x extent of the plotted runs without zoom."""
-        views = plotdata.compute(self.catalog.store, self.plotted_ids(), st.reset(self.view))
-        return plotdata.x_extent(views)
 
     def on_resize(self, event: events.Resize) -> None:
         """Tighter layout on small terminals (the panes re-fit on their own resize)."""
@@ -229,99 +244,6 @@ class MainScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.view = st.set_filter(self.view, event.value)
 
-    def action_filter(self) -> None:
-        """Show and focus the filter box."""
-        self.query_one(RunsPane).show_filter(self.view.filter, focus=True)
-
-    def action_escape(self) -> None:
-        """Restore the layout, else clear the filter, else the grid's filter, else the grid."""
-        self.view = st.escape(self.view)
-        self.query_one(RunsPane).show_filter(self.view.filter)
-
-    def action_maximise(self) -> None:
-        """Maximise the pane holding the focus (again to restore)."""
-        self.view = st.maximise(self.view, panes.pane_of(self.focused))
-
-    def action_apply(self, name: str) -> None:
-        """Apply the named transition (keys without an argument), see ``state.NAMED``."""
-        self.view = st.NAMED[name](self.view)
-
-    def action_select_all(self) -> None:
-        """Select every visible loaded run (up to 50)."""
-        ids = [e.id for e in self.catalog.shown(self.view) if e.loaded and not e.error]
-        self.view = st.select_all(self.view, ids)
-
-    def action_pick_metric(self) -> None:
-        """Pick the metric (in the grid, the typed text also filters the grid)."""
-        picker = Picker(self.catalog.metrics(self.plotted_ids() or None), self.view.metric)
-        self.app.push_screen(picker, lambda m: self._picked(m, picker.filter_text))
-
-    def _picked(self, metric: str | None, typed: str) -> None:
-        view = st.set_metric_filter(self.view, typed) if self.view.grid else self.view
-        self.view = st.set_metric(view, metric)
-
-    def action_metric(self, delta: int) -> None:
-        """Previous/next metric; in the grid, previous/next page."""
-        metrics = panes.grid_metrics(self.catalog, self.view, self.plotted_ids(), self.view.grid)
-        page = self.query_one(PlotPane).page_size(len(metrics)) if self.view.grid else 1
-        self.view = st.step_metric(self.view, metrics, delta, page)
-
-    def action_group_by(self) -> None:
-        """Pick what to group the run list by: its parent folder or any param."""
-        options = ["none", "parent", *self.catalog.param_keys()]
-        current, hint = self.view.group_by or "none", "group runs by (parent folder, param)"
-        self.app.push_screen(Picker(options, current, hint, grouped=False), self.set_group)
-
-    def set_group(self, key: str | None) -> None:
-        """Group the run list by ``key`` (``none`` lists runs flat; None keeps the view)."""
-        self.view = st.group_by(self.view, None if key == "none" else key) if key else self.view
-
-    def action_weight(self, delta: int) -> None:
-        """Smoothing weight up or down."""
-        self.view = st.change_weight(self.view, delta)
-
-    def action_x_axis(self) -> None:
-        """Cycle the x axis (step, wall, relative, then logged epoch/tokens/samples...)."""
-        extra = axis_metrics(self.catalog.metrics(self.plotted_ids() or None))
-        self.view = st.cycle_x_axis(self.view, extra)
-
-    def action_zoom(self, direction: int) -> None:
-        """Zoom x in (1) or out (-1) by 2x around the cursor."""
-        self.view = st.zoom(self.view, 2.0 if direction > 0 else 0.5, self.full_extent())
-
-    def action_pan(self, direction: int) -> None:
-        """Pan the zoomed range."""
-        self.view = st.pan(self.view, direction, self.full_extent())
-
-    def action_anomalies(self) -> None:
-        """List the anomalies of the plotted runs' metrics (found by the list's worker)."""
-        series = panes.anomaly_series(self.catalog, self.plotted_ids())
-        names = {i: e.name for i, e in self.catalog.entries.items()}
-        self.app.push_screen(AnomaliesScreen(series, names, self.view.metric), self._jump)
-
-    def _jump(self, found: Found | None) -> None:
-        self.view = panes.jump_to(self.catalog, self.view, found) if found else self.view
-
-    def action_export(self) -> None:
-        """Write the view's stats and comparison to a Markdown file."""
-        from curvelens.tui.export import export_now
-
-        result = self.comparer.current()
-        parts = (self.query_one(StatsTable).summary, result.comparison if result else None)
-        config = getattr(self.app, "config", None)
-        text, ok = export_now(
-            self.catalog, self.view, self.looks(), *parts, config, self.clock(), self.paths
-        )
-        self.notify(text, title="export", severity="information" if ok else "error", markup=False)
-
-    def plotted_ids(self) -> list[str]:
-        """The plotted runs."""
-        return panes.plotted(self.view, self.catalog.shown(self.view))
-
-    def looks(self) -> panes.Looks:
-        """Colour, marker and label of the plotted runs."""
-        return panes.looks(self.catalog, self.plotted_ids(), self.slots, self.view, self.no_color)
-
     @on(msg.AnalysisReady)
     def _analysed(self, message: msg.AnalysisReady) -> None:
         if self.comparer.accept(message) and (result := self.comparer.result) is not None:
@@ -339,11 +261,11 @@ class MainScreen(Screen[None]):
                 self.set_timer(self.live.interval, self._poll)
 
 
-def _live(
-    paths: Sequence[str], pattern: str | None, exclude: Sequence[str], interval: float
-) -> LiveRuns | None:
-    """Core's live runs over ``paths`` polled every ``interval`` seconds; None when 0."""
+def _live(sources: Sources, interval: float) -> LiveRuns | None:
+    """Core's live runs under ``sources`` polled every ``interval`` seconds; None when 0."""
     if interval <= 0:
         return None
-    roots = [Path(path) for path in paths if Path(path).is_dir()]
-    return LiveRuns(Poller(roots, pattern=pattern, exclude=tuple(exclude)), interval=interval)
+    roots = [Path(path) for path in sources.paths if Path(path).is_dir()]
+    poller = Poller(roots, pattern=sources.pattern, exclude=sources.exclude,
+                    follow_links=sources.follow_links)  # fmt: skip
+    return LiveRuns(poller, interval=interval)

@@ -7,7 +7,7 @@ and P(improvement)). Focusable and scrollable both ways; cells are never cut."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,9 +17,11 @@ from textual.binding import BindingType
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
-from curvelens.core.comparison import Comparison, MetricComparison
 from curvelens.core.naming import shorten
 from curvelens.tui.keys import TABLE_BINDINGS
+
+if TYPE_CHECKING:  # the engine is imported when a comparison is first computed
+    from curvelens.core.comparison import Comparison, MetricComparison
 from curvelens.tui.text import fmt_step, fmt_value, rgb_style
 
 RGB = tuple[int, int, int]

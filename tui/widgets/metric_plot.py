@@ -133,12 +133,18 @@ class MetricPlot(Widget):
         """Frames drawn so far (tests and the redraw bench count them)."""
         self._frame_key: tuple[object, ...] | None = None
         self._lines: list[Line] = []
+        self._strips: dict[int, Strip] = {}
 
     def draw(self, spec: PlotSpec) -> None:
         """Show ``spec`` at the next repaint (drawn once per frame, in :meth:`render_line`)."""
         self.spec = spec
         self._frame_key = None
         self.refresh()
+
+    @property
+    def frame_pending(self) -> bool:
+        """A spec was handed over and not drawn yet (its frame is not on screen)."""
+        return self._frame_key is None and self.display
 
     def frame(self) -> list[Line]:
         """Every row of the plot at the current size (cached until the spec, size or theme
@@ -147,15 +153,22 @@ class MetricPlot(Widget):
         if key != self._frame_key:
             self.renders += 1
             self._lines, self._frame_key = self._draw(self.spec, *self.size), key
+            self._strips = {}
         return self._lines
 
     def render_line(self, y: int) -> Strip:
-        """Row ``y`` as segments built straight from the canvas (no markup or Text parsing)."""
+        """Row ``y`` as segments built straight from the canvas (no markup or Text parsing),
+        kept until the frame changes (a repaint of the same frame reuses them)."""
         lines, base = self.frame(), self.rich_style
+        if y in self._strips:
+            return self._strips[y]
         if y >= len(lines):
-            return Strip.blank(self.size.width, base)
-        segments = [Segment(text, base + style if style else base) for text, style in lines[y]]
-        return Strip(segments).adjust_cell_length(self.size.width, base)
+            strip = Strip.blank(self.size.width, base)
+        else:
+            segments = [Segment(text, base + style if style else base) for text, style in lines[y]]
+            strip = Strip(segments).adjust_cell_length(self.size.width, base)
+        self._strips[y] = strip
+        return strip
 
     def plain(self) -> str:
         """The plot as plain text, row by row (tests read it)."""

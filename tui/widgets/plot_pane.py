@@ -65,7 +65,7 @@ class PlotPane(Vertical):
         at, readings = panes.readings(views, view, look)
         note = comparer.divergence_note(look, view.baseline) + panes.nan_note(views)
         width = readout.size.width or 60
-        readout.update(readout_text(at, readings, width, view.readout_by_value, note))
+        readout.show(readout_text(at, readings, width, view.readout_by_value, note))
 
     def page_size(self, count: int) -> int:
         """Tiles one grid page holds for ``count`` metrics."""

@@ -66,3 +66,14 @@ class Readout(Static):
     DEFAULT_CSS = """
     Readout { height: auto; max-height: 8; padding: 0 1; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._lines: int | None = None
+
+    def show(self, text: Text) -> None:
+        """Show ``text``; a new layout only when its number of lines changed (a layout
+        repaints the whole screen)."""
+        lines = text.plain.count("\n")
+        self.update(text, layout=lines != self._lines)
+        self._lines = lines

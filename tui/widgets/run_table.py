@@ -29,10 +29,13 @@ from curvelens.tui.keys import RUN_TABLE_BINDINGS, TABLE_BINDINGS
 from curvelens.tui.runs import MARKERS, PALETTE, RunEntry
 from curvelens.tui.text import fmt_age, fmt_step, fmt_value, rgb_style
 
-STATUS_WORDS = {"finished": "done", "running": "live", "crashed": "fail", "diverged": "nan",
-                "stopped": "stop", "gone": "gone", "error": "err", "loading": "…",
-                "unknown": "-"}  # fmt: skip
-"""Short status word of each status."""
+STATUS_WORDS = {"finished": "done", "running": "live", "crashed": "fail",
+                "diverged": "diverged", "stopped": "stop", "gone": "gone", "error": "err",
+                "loading": "…", "unknown": "-"}  # fmt: skip
+"""Short status word of each status (core's ``STATUSES``, and ``loading`` before a run is)."""
+STATUS_STYLES = {"running": "live", "finished": "done", "crashed": "fail", "diverged": "fail",
+                 "error": "error"}  # fmt: skip
+"""The component class (``run-table--<name>``) colouring each status word; others are dim."""
 ALWAYS = ("mark", "name", "status", "last", "best")
 """Columns shown at any width (80 columns included)."""
 OPTIONAL = ("step", "updated", "format", "group")
@@ -207,14 +210,7 @@ class RunTable(DataTable[Text]):
         """Every cell of one row but the name, by column key."""
         entry = row.entry
         word = STATUS_WORDS.get(entry.status, entry.status[:4])
-        status_class = {
-            "live": "live",
-            "done": "done",
-            "fail": "fail",
-            "nan": "fail",
-            "err": "error",
-        }
-        style = self._style(f"run-table--{status_class.get(word, 'dim')}")
+        style = self._style(f"run-table--{STATUS_STYLES.get(entry.status, 'dim')}")
         return {
             "mark": self._mark(row),
             "name": Text(entry.name),

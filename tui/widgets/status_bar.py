@@ -30,6 +30,8 @@ class Status:
     """Selected runs the filter hides (they leave the plot)."""
     poll: str = ""
     """When the runs on disk were last polled and what it found (live runs)."""
+    partial: int = 0
+    """Runs whose other metrics are still loading (the first view's came first)."""
 
 
 class StatusBar(Static):
@@ -42,7 +44,7 @@ class StatusBar(Static):
     def set_status(self, status: Status) -> None:
         """Show ``status``."""
         self.status = status
-        self.update(self._text(status))
+        self.update(self._text(status), layout=False)  # one line: its size never changes
 
     @staticmethod
     def _text(status: Status) -> Text:
@@ -57,6 +59,8 @@ class StatusBar(Static):
             text.append("█" * done + "░" * (width - done) + " ")
         else:
             text.append(f"{status.shown}/{status.total} runs ")
+        if status.partial:
+            text.append(f"(other metrics of {status.partial} loading) ", style="dim")
         if status.empty:
             text.append("no run matches the filter ", style="bold yellow")
         text.append(f"{status.selected} sel ")
