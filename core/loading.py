@@ -53,6 +53,10 @@ RUNNING_WINDOW_S = CRASH_AFTER_S
 MAX_WORKERS = 4
 CACHE_BATCH = 200
 """Runs per batch yielded from the cache (the app shows them as they come)."""
+FIRST_READ_BATCH = 64
+"""Runs in a format's first :meth:`Reader.read_many` call; each next call takes twice as
+many, so the app shows values within a fraction of a cold read (one call for 1,000 runs kept
+them all off screen for seconds) while a large root still needs few calls."""
 
 
 def load_run(
@@ -230,7 +234,8 @@ def _load_batched(
     for index, ref in enumerate(refs):
         if index not in seen:
             by_format.setdefault(ref.format, []).append(index)
-    for name, indices in by_format.items():
+    parts = [(name, part) for name, indices in by_format.items() for part in _doubling(indices)]
+    for name, indices in parts:
         started = time.time_ns()
         try:
             paths = [refs[index].path for index in indices]
@@ -248,6 +253,14 @@ def _load_batched(
         runs = runs if pick is None else narrow(runs, pick)
         if runs:
             yield [(index, run) for (index, _), run in zip(done, runs, strict=True)]
+
+
+def _doubling(indices: list[int]) -> Iterator[list[int]]:
+    """``indices`` in consecutive parts of :data:`FIRST_READ_BATCH`, then twice as many each."""
+    start, size = 0, FIRST_READ_BATCH
+    while start < len(indices):
+        yield indices[start : start + size]
+        start, size = start + size, size * 2
 
 
 def _compact_each(
