@@ -28,8 +28,8 @@ from curvelens.core.readers.table import (
     STEP_COLUMNS,
     TIME_COLUMNS,
     TableResult,
-    never_finite,
 )
+from curvelens.core.readers.tablecells import never_finite
 from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
