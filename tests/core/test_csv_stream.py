@@ -36,7 +36,9 @@ def whole_file(path: Path) -> TableResult:
     """The one-shot parse: the whole file in memory, then the table rules."""
     data = read_log_bytes(path)
     if blank(data):
-        return TableResult(empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None)
+        return TableResult(
+            empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
+        )
     data, front = drop_nul_lines(path, data)
     sep = separator(path)
     if (other := other_separator(data, sep)) is not None:
