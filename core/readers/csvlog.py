@@ -87,6 +87,13 @@ class CsvReader(Reader):
         log = self._log_file(path)
         return self._result(log, read_table_file(log))
 
+    def read_metrics(self, path: Path, metrics: frozenset[str]) -> ReadResult:
+        """:meth:`read` with the points of ``metrics`` only, parsing only their columns
+        (and those the rules need: see :mod:`curvelens.core.readers.csvstream`)."""
+        log = self._log_file(path)
+        result = self._result(log, read_table_file(log, metrics))
+        return replace(result, points=result.points.filter(pl.col("metric").is_in(metrics)))
+
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
         """:meth:`read` for the runs whose logs :func:`read_table_files` can batch."""
         by_sep: dict[str, list[tuple[int, Path]]] = {}

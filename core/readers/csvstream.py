@@ -188,7 +188,7 @@ class _Stream:
                 self._long_line(piece, rows)
                 piece = b""
             final = piece is None
-            rows += piece or b""
+            rows = (rows + piece if rows else piece) if piece else rows
             if rows:
                 if guess is None:
                     guess = _guess(rows, sep, names)
@@ -212,14 +212,10 @@ class _Stream:
     ) -> bytes:
         """Parse one chunk of complete lines into ``stream``; the lines left for the next."""
         wanted = stream.wanted() or names[:1]
-        typed = [g and name in wanted for g, name in zip(guess, names)]
-        parsed = read_chunk(
-            self.path, rows, sep, names, typed, self.line + self.cr_lines, first, final
-        )
+        line = self.line + self.cr_lines
+        parsed = read_chunk(self.path, rows, sep, names, guess, line, first, final, wanted)
         if len(parsed.rest) > MAX_HEADER_BYTES:  # an open quote: read it as the csv module does
-            parsed = read_chunk(
-                self.path, rows, sep, names, typed, self.line + self.cr_lines, first
-            )
+            parsed = read_chunk(self.path, rows, sep, names, guess, line, first, columns=wanted)
         frame = parsed.frame
         if frame.width and wanted != frame.columns:
             frame = pl.DataFrame([frame.get_column(name) for name in wanted])

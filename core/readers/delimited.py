@@ -89,17 +89,22 @@ def read_chunk(
     line: int,
     first: bool = True,
     final: bool = True,
+    columns: list[str] | None = None,
 ) -> Rows:
     """Parse ``rows``, complete lines of ``path`` after its first ``line`` lines (the header
     and earlier chunks): like :func:`read_delimited` on them, with ``guess`` (a column read
     as numbers, the schema of earlier chunks) tried first. ``first``: these are the first
     rows of the file (a byte-order mark there is dropped); ``final``: no more rows follow
-    (else a quoted record cut by the end of ``rows`` comes back as :attr:`Rows.rest`)."""
+    (else a quoted record cut by the end of ``rows`` comes back as :attr:`Rows.rest`).
+    ``columns``: the columns needed (polars then parses only those when it can)."""
     if names and b'"' not in rows and not bare_cr(rows):
         schema: dict[str, pl.DataType] = {
             name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)
         }
-        typed = _read_numbers(rows, sep, names, schema)
+        typed = None
+        if columns is not None and len(columns) < len(names):
+            typed = _read_projected(rows, sep, names, schema, columns)
+        typed = typed or _read_numbers(rows, sep, names, schema)
         if typed is not None:
             return Rows(typed[0], [], lines=typed[1])
     frame, issues, rest = _read_rows(path, rows, sep, names, True, line, first, final)
@@ -244,9 +249,56 @@ def _read_numbers(
     lines, mask = frame.height, content_mask(frame)
     if mask is not None:
         frame = frame.filter(mask)
-    constant = [name for name in names if schema[name] == pl.Float64() and _constant(frame[name])]
+    return _constants_as_text(frame, rows, sep, names, mask), lines
+
+
+def _read_projected(
+    rows: bytes, sep: str, names: list[str], schema: Mapping[str, pl.DataType], columns: list[str]
+) -> tuple[pl.DataFrame, int] | None:
+    """:func:`_read_numbers` parsing only ``columns``; None when it cannot tell the rows
+    apart without the others (a line of another width, a row blank in all of ``columns``)."""
+    try:
+        frame = pl.read_csv(
+            rows,
+            has_header=False,
+            schema=schema,
+            columns=[names.index(name) for name in columns],
+            separator=sep,
+            encoding="utf8",
+            quote_char=None,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if not lines_match(rows, sep, len(names), frame.height) or content_mask(frame) is not None:
+        return None
+    return _constants_as_text(frame, rows, sep, names, None), frame.height
+
+
+def lines_match(rows: bytes, sep: str, width: int, height: int) -> bool:
+    """Whether ``rows`` are ``height`` lines of exactly ``width - 1`` separators each."""
+    raw = np.frombuffer(rows, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    seps = np.flatnonzero(raw == ord(sep))
+    if len(ends) != height or len(seps) != (width - 1) * height:
+        return False
+    if width == 1 or not height:
+        return True
+    grid = seps.reshape(height, width - 1)
+    return bool((grid[:, -1] < ends).all() and (grid[1:, 0] > ends[:-1]).all())
+
+
+def _constants_as_text(
+    frame: pl.DataFrame, rows: bytes, sep: str, names: list[str], mask: pl.Series | None
+) -> pl.DataFrame:
+    """``frame`` with its constant Float64 columns read again as text (``mask``: the rows
+    of ``rows`` that ``frame`` kept)."""
+    constant = [
+        name
+        for name in frame.columns
+        if frame.schema[name] == pl.Float64() and _constant(frame[name])
+    ]
     if not constant:
-        return frame, lines
+        return frame
     text = pl.read_csv(
         io.BytesIO(rows),
         has_header=False,
@@ -256,7 +308,7 @@ def _read_numbers(
         encoding="utf8-lossy",
         quote_char=None,
     )
-    return frame.with_columns(text if mask is None else text.filter(mask)), lines
+    return frame.with_columns(text if mask is None else text.filter(mask))
 
 
 def content_mask(frame: pl.DataFrame) -> pl.Series | None:

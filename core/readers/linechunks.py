@@ -78,13 +78,20 @@ class LineChunks:
                 cut = pending.find(b"\n", self.size) + 1
             if cut:
                 self._pending = pending[cut:]
-                return pending[:cut]
+                return pending[:cut] if cut < len(pending) else pending
             if self._eof:
                 self.tail, self._pending = pending, b""
                 return None
             if len(pending) > MAX_LINE_BYTES:
                 return self._skip_line()
-            self._pending = pending + self._read()
+            block = self._read()
+            cut = block.rfind(b"\n") + 1
+            if cut and len(pending) + cut <= 2 * self.size:  # one copy: the lines, then the rest
+                self._pending = block[cut:]
+                return (
+                    pending + block[:cut] if pending else block[:cut] if cut < len(block) else block
+                )
+            self._pending = pending + block
 
     def _skip_line(self) -> LongLine | None:
         """Drop the long line held so far and the rest of it up to its newline."""

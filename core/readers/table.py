@@ -137,13 +137,16 @@ class _Column:
         self.numeric = self.numeric or numeric > 0
 
     def _constant(self, raw: pl.Series, values: pl.Series, nulls_: int) -> None:
-        """Update :attr:`constant` / :attr:`varies` with a chunk (integers or booleans only)."""
+        """Update :attr:`constant` / :attr:`varies` with a chunk (integers or booleans only;
+        a column a reader parsed as numbers itself varies: readers give constants as text)."""
         if self.varies or not values.len():
+            return
+        if nulls_ or raw.dtype != pl.String() or values[0] != values[-1]:
+            self.varies = True
             return
         numbers = values.to_numpy()
         first = float(numbers[0])
-        same = nulls_ == 0 and first == numbers[-1] and bool((numbers == first).all())
-        if not same or raw.dtype != pl.String() or not raw.str.contains(_PARAM_CELL).all():
+        if not (numbers == first).all() or not raw.str.contains(_PARAM_CELL).all():
             self.varies = True
         elif self.constant is None:
             self.constant = first
@@ -154,14 +157,20 @@ class _Column:
 
     def _keep(self, values: pl.Series, chunk: int, valid: np.ndarray | None, sparse: bool) -> None:
         """Store the chunk's numbers at rows with a finite step."""
-        numbers = values.to_numpy()
-        rows: np.ndarray | None = None
-        if sparse:
-            filled = values.is_not_null().to_numpy()
-            rows = np.flatnonzero(filled if valid is None else filled[valid])
-            numbers = numbers[valid][rows] if valid is not None else numbers[rows]
-        elif valid is not None:
-            numbers, rows = numbers[valid], np.arange(int(valid.sum()))
+        if not sparse:
+            numbers = values.to_numpy()
+            if valid is None:
+                self.values.append((chunk, numbers, None))
+            else:
+                self.values.append((chunk, numbers[valid], np.arange(int(valid.sum()))))
+            return
+        filled = values.is_not_null().to_numpy()
+        if valid is not None:
+            filled = filled & valid
+            numbers = values.filter(pl.Series(filled)).to_numpy()
+            rows = np.flatnonzero(filled[valid])
+        else:
+            numbers, rows = values.drop_nulls().to_numpy(), np.flatnonzero(filled)
         self.values.append((chunk, numbers, rows))
 
     def is_param(self, height: int, name: str) -> bool:

@@ -211,3 +211,28 @@ def test_the_time_budget_stops_a_read_and_keeps_what_was_read(
     assert issue.path == path and "time budget" in issue.message
     assert issue.line == read + 2  # the header, then the rows read
     assert result.pending == []
+
+
+@pytest.mark.parametrize("reader_name", ["csv", "sb3", "reference"])
+def test_read_metrics_is_read_with_only_the_asked_points(tmp_path: Path, reader_name: str) -> None:
+    from curvelens.core.readers import get_reader
+
+    rows = "".join(f"{i},{i * 10},0.{i},{'' if i % 3 else i / 7},4,cosine\n" for i in range(40))
+    header = {"csv": "step", "sb3": "time/total_timesteps", "reference": "step"}[reader_name]
+    log = {"csv": "metrics.csv", "sb3": "progress.csv", "reference": "logs/metrics.csv"}
+    path = tmp_path / "run_20250101_000000" / log[reader_name]
+    path.parent.mkdir(parents=True)
+    path.write_text(f"{header},tokens,loss,val/acc,batch,schedule\n" + rows + "40,1,x\n")
+    run = tmp_path / "run_20250101_000000"
+    if reader_name == "csv":
+        (run / "hparams.yaml").write_text("lr: 0.1\n")
+    reader = get_reader(reader_name)
+    full = reader.read(run)
+    part = reader.read_metrics(run, frozenset({"val/acc", "nope"}))
+    want = full.points.filter(pl.col("metric") == "val/acc")
+    assert want.height == 14
+    assert_frame_equal(part.points, want, check_exact=True)
+    assert part.params == full.params and part.params["batch"] == 4
+    assert part.params["schedule"] == "cosine"
+    assert part.issues == full.issues  # the malformed line; no cell Issue in either
+    assert part.pending == full.pending and part.files == full.files
