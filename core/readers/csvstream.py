@@ -87,10 +87,11 @@ class _Stream:
         self.filled = False
         """Some byte is not whitespace (else the file is empty)."""
         self.issues: list[Issue] = []
+        self._held: LongLine | None = None
 
     def _pull(self, before: bytes) -> bytes | LongLine | None:
         """The next chunk with its NUL lines emptied (``before``: unread lines ahead of it)."""
-        piece = self.chunks.next()
+        piece, self._held = self._held or self.chunks.next(), None
         if isinstance(piece, bytes):
             piece = self._clean(piece, before)
         return piece
@@ -119,7 +120,7 @@ class _Stream:
             if isinstance(piece, LongLine):
                 if not body:
                     raise ReadError(self.path, "first line longer than 64 MiB, not a header")
-                self._long_line(piece, body)
+                self._held = piece  # after the rows read so far
                 break
             if piece is None:
                 break
@@ -132,9 +133,9 @@ class _Stream:
                 break
         if not body:  # a lone unterminated line can only be a header
             tail = self.chunks.tail
-            body = (tail if isinstance(tail, bytes) else b"") + b"\n"
-            self.chunks.tail = b""
-            self._clean(body, b"")
+            if isinstance(tail, LongLine):
+                raise ReadError(self.path, "first line longer than 64 MiB, not a header")
+            body, self.chunks.tail = self._clean(tail + b"\n", b""), b""
         end = header_end(body)
         return body[:end], body[end:]
 
@@ -184,17 +185,17 @@ class _Stream:
         budget, guess, first = Budget(), None, True
         while True:
             piece = self._pull(rows)
-            if isinstance(piece, LongLine):
-                self._long_line(piece, rows)
-                piece = b""
-            final = piece is None
-            rows = (rows + piece if rows else piece) if piece else rows
+            final = not isinstance(piece, bytes)  # a long line ends the lines before it
+            rows = (rows + piece if rows else piece) if isinstance(piece, bytes) else rows
             if rows:
                 if guess is None:
                     guess = _guess(rows, sep, names)
                 rows = self._chunk(rows, sep, names, guess, stream, first, final)
                 first = False
-            if final:
+            if isinstance(piece, LongLine):
+                self._long_line(piece, b"")
+                self.line += 1
+            elif piece is None:
                 return False
             if budget.spent():
                 self.issues.append(budget.issue(self.path, self.line + 1))
@@ -231,8 +232,11 @@ class _Stream:
         """The pending Issue of the unterminated last line (a NUL line is counted instead)."""
         tail = self.chunks.tail
         if isinstance(tail, LongLine):
-            self._long_line(tail, b"") if tail.nul else None
-            return None if tail.nul else Issue(self.path, CUT_LINE, self.line + 1)
+            self.filled = True
+            if not tail.nul:
+                return Issue(self.path, CUT_LINE, self.line + 1)
+            self.nul_lines.append(self.line + 1)
+            return None
         self.filled = self.filled or not blank(tail)
         if b"\x00" in tail:
             self.nul_lines.append(self.line + 1)

@@ -76,6 +76,9 @@ class LineChunks:
             cut = pending.rfind(b"\n", 0, self.size) + 1
             if not cut and len(pending) > self.size:
                 cut = pending.find(b"\n", self.size) + 1
+                if cut > MAX_LINE_BYTES:  # one line, already held whole (the first read)
+                    self._pending = pending[cut:]
+                    return LongLine(b"\x00" in pending[:cut])
             if cut:
                 self._pending = pending[cut:]
                 return pending[:cut] if cut < len(pending) else pending

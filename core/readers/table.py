@@ -315,16 +315,17 @@ class TableStream:
                 steps = self.steps[chunk]
                 step.append(steps if rows is None else steps[rows])
                 value.append(numbers)
-                metric.append(names.new_from_index(index, len(numbers)))
                 if wall is not None:
                     times.append(_wall_at(wall[chunk], self.valid[chunk], rows))
+            count = sum(len(numbers) for _, numbers, _ in self.columns[name].values)
+            metric.append(names.new_from_index(index, count))  # one piece per metric
         total = sum(len(v) for v in value)
         long = pl.DataFrame(
             [
-                pl.concat(metric) if metric else names.clear(),
+                pl.concat(metric, rechunk=True),
                 pl.Series("step", np.concatenate(step) if step else [], dtype=pl.Float64()),
                 pl.Series("value", np.concatenate(value) if value else [], dtype=pl.Float64()),
-                pl.concat(times).alias("wall_time") if times else nulls(total),
+                pl.concat(times, rechunk=True).alias("wall_time") if times else nulls(total),
             ]
         )
         if self.rising:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from curvelens.core.readers import csvstream
+from curvelens.core.readers import linechunks
 from curvelens.core.readers.csvstream import read_table_file, separator
 from curvelens.core.readers.delimited import read_delimited
 from curvelens.core.readers.table import TableResult, table_points
@@ -177,22 +177,26 @@ def test_a_column_constant_in_the_first_chunk_only_is_a_metric(tmp_path: Path) -
     assert read_table_file(path, chunk_bytes=16).params == {"batch": 7}
 
 
-def test_a_long_nul_hole_is_skipped_without_holding_it(tmp_path: Path) -> None:
+def test_long_lines_are_skipped_without_holding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linechunks, "MAX_LINE_BYTES", 100)
     path = tmp_path / "metrics.csv"
-    path.write_bytes(b"step,loss\n0,1.0\n1,0.5\n" + b"\x00" * 3000 + b"\n2,0.25\n")
-    csvstream_max = csvstream.MAX_HEADER_BYTES
-    import curvelens.core.readers.linechunks as linechunks
-
-    old = linechunks.MAX_LINE_BYTES
-    linechunks.MAX_LINE_BYTES = 100
-    try:
-        result = read_table_file(path, chunk_bytes=64)
-    finally:
-        linechunks.MAX_LINE_BYTES = old
-    assert csvstream_max == csvstream.MAX_HEADER_BYTES
-    assert result.points.get_column("value").to_list() == [1.0, 0.5, 0.25]
+    hole, runaway = b"\x00" * 3000 + b"\n", b"7" * 500 + b"\n"
+    path.write_bytes(b"step,loss\n0,1.0\n1,0.5\n" + hole + b"2,0.25\n" + runaway + b"3\n4,0.1\n")
+    for chunk in (16, 64):  # smaller than the longest line (as 8 MiB is, beside 64 MiB)
+        result = read_table_file(path, chunk_bytes=chunk)
+        assert result.points.get_column("value").to_list() == [1.0, 0.5, 0.25, 0.1]
+        assert [(i.message.split(" (")[0], i.line) for i in result.issues] == [
+            ("1 line holding NUL bytes skipped", 4),
+            ("line longer than 64 MiB skipped", 6),
+            ("expected 2 fields, found 1", 7),
+        ]
+    path.write_bytes(b"step,loss\n0,1.0\n" + b"\x00" * 3000)  # the hole runs to the end
+    result = read_table_file(path, chunk_bytes=64)
+    assert result.points.height == 1 and result.pending == []
     assert [(i.message.split(" (")[0], i.line) for i in result.issues] == [
-        ("1 line holding NUL bytes skipped", 4)
+        ("1 line holding NUL bytes skipped", 3)
     ]
 
 
