@@ -35,7 +35,7 @@ from curvelens.core.readers.delimited import (
     number_columns,
     read_chunk,
 )
-from curvelens.core.readers.linechunks import CHUNK_BYTES, LineChunks, LongLine
+from curvelens.core.readers.linechunks import CHUNK_BYTES, MAX_LINE_BYTES, LineChunks, LongLine
 from curvelens.core.readers.table import TIME_COLUMNS, TableResult, TableStream
 from curvelens.core.readers.textfile import (
     CUT_LINE,
@@ -50,6 +50,7 @@ from curvelens.core.schema import Issue, empty_points
 
 MAX_HEADER_BYTES = 16 * 2**20
 """A header record (quoted names may hold newlines) longer than this ends at its first line."""
+_LONG_HEADER = f"first line longer than {MAX_LINE_BYTES // 2**20} MiB, not a header"
 _SEPARATOR_NAMES = {"\t": "tab", ";": "semicolon", "|": "pipe"}
 
 
@@ -119,7 +120,7 @@ class _Stream:
             piece = self._pull(body)
             if isinstance(piece, LongLine):
                 if not body:
-                    raise ReadError(self.path, "first line longer than 64 MiB, not a header")
+                    raise ReadError(self.path, _LONG_HEADER)
                 self._held = piece  # after the rows read so far
                 break
             if piece is None:
@@ -134,7 +135,7 @@ class _Stream:
         if not body:  # a lone unterminated line can only be a header
             tail = self.chunks.tail
             if isinstance(tail, LongLine):
-                raise ReadError(self.path, "first line longer than 64 MiB, not a header")
+                raise ReadError(self.path, _LONG_HEADER)
             body, self.chunks.tail = self._clean(tail + b"\n", b""), b""
         end = header_end(body)
         return body[:end], body[end:]
@@ -147,7 +148,7 @@ class _Stream:
             self.nul_lines.append(number)
         else:
             self.good = True
-            message = "line longer than 64 MiB skipped (not read)"
+            message = f"line longer than {MAX_LINE_BYTES // 2**20} MiB skipped (not read)"
             self.issues.append(Issue(self.path, message, number))
 
     def read(self) -> TableResult:

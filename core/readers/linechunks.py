@@ -22,8 +22,8 @@ from curvelens.core.readers.textfile import SNIFF_BYTES, looks_binary, misnamed,
 
 CHUNK_BYTES = 8 * 2**20
 """Bytes read at a time (bounds the rows parsed at once)."""
-MAX_LINE_BYTES = 64 * 2**20
-"""A line longer than this is skipped unread (a NUL hole, a runaway writer)."""
+MAX_LINE_BYTES = 16 * 2**20
+"""A line longer than this is skipped unread (a NUL hole, a runaway writer), as in JSONL."""
 
 
 @dataclass(frozen=True)

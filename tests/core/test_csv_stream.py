@@ -184,12 +184,12 @@ def test_long_lines_are_skipped_without_holding_them(
     path = tmp_path / "metrics.csv"
     hole, runaway = b"\x00" * 3000 + b"\n", b"7" * 500 + b"\n"
     path.write_bytes(b"step,loss\n0,1.0\n1,0.5\n" + hole + b"2,0.25\n" + runaway + b"3\n4,0.1\n")
-    for chunk in (16, 64):  # smaller than the longest line (as 8 MiB is, beside 64 MiB)
+    for chunk in (16, 64):  # smaller than the longest line (as 8 MiB is, beside 16 MiB)
         result = read_table_file(path, chunk_bytes=chunk)
         assert result.points.get_column("value").to_list() == [1.0, 0.5, 0.25, 0.1]
         assert [(i.message.split(" (")[0], i.line) for i in result.issues] == [
             ("1 line holding NUL bytes skipped", 4),
-            ("line longer than 64 MiB skipped", 6),
+            ("line longer than 16 MiB skipped", 6),
             ("expected 2 fields, found 1", 7),
         ]
     path.write_bytes(b"step,loss\n0,1.0\n" + b"\x00" * 3000)  # the hole runs to the end
