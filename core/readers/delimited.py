@@ -1,11 +1,15 @@
-"""Reading a CSV/TSV log into an all-text polars frame, never inferring types.
+"""Reading CSV/TSV rows into polars frames of text or numbers, never inferring types.
 
 Fast path: when every complete line has as many fields as the header and nothing is quoted,
-polars reads the file with every column as ``String`` (type inference would drop eval columns
-that only start late in a sparse file). Otherwise a line-by-line pass with :mod:`csv` keeps
-the good rows and reports each malformed one ("line 57: expected 15 fields, found 7").
-The unterminated last line is never data, whatever its number of fields (``9.0`` may be
-``9.0013`` being written): it is returned as a pending :func:`cut_line` Issue.
+polars reads the rows with the columns typed as given (numbers where the first rows show
+numbers, the rest ``String``: type inference would drop eval columns that only start late
+in a sparse file). Otherwise a line-by-line pass with :mod:`csv`
+(:mod:`curvelens.core.readers.csvslow`) keeps the good rows and reports each malformed one
+("line 57: expected 15 fields, found 7"). Every path reads the same rows: blank lines and
+rows of blank cells only are none. :func:`read_delimited` reads a whole file,
+:func:`read_chunk` one chunk of a streamed one. The unterminated last line is never data,
+whatever its number of fields (``9.0`` may be ``9.0013`` being written): it is returned
+as a pending :func:`cut_line` Issue.
 """
 
 from __future__ import annotations
