@@ -32,6 +32,7 @@ from curvelens.core.schema import Issue
 GUESS_BYTES = 16384
 """How much of the file :func:`number_columns` looks at to guess the number columns."""
 _BLANK_LINES = re.compile(rb"^\r?\n", re.MULTILINE)
+_REFUSED = re.compile(r"as dtype `f64` at column .* \(column number (\d+)\)")
 
 
 def read_delimited(
@@ -100,7 +101,9 @@ def read_chunk(
     as numbers, the schema of earlier chunks) tried first. ``first``: these are the first
     rows of the file (a byte-order mark there is dropped); ``final``: no more rows follow
     (else a quoted record cut by the end of ``rows`` comes back as :attr:`Rows.rest`).
-    ``columns``: the columns needed (polars then parses only those when it can)."""
+    ``columns``: the columns needed (polars then parses only those when it can). A column
+    of ``guess`` holding a cell polars refuses as a number is read as text and ``guess``
+    updated for the next chunks."""
     if names and b'"' not in rows and not bare_cr(rows):
         schema: dict[str, pl.DataType] = {
             name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)
@@ -110,6 +113,7 @@ def read_chunk(
             typed = _read_projected(rows, sep, names, schema, columns)
         typed = typed or _read_numbers(rows, sep, names, schema)
         if typed is not None:
+            guess[:] = [schema[name] == pl.Float64() for name in names]  # what polars refused
             return Rows(typed[0], [], lines=typed[1])
     frame, issues, rest = _read_rows(path, rows, sep, names, True, line, first, final)
     return Rows(frame, issues, rest, rows.count(b"\n") - rest.count(b"\n"))
@@ -242,11 +246,8 @@ def _read_numbers(
     if schema is None:
         guess = number_columns(rows[:GUESS_BYTES], sep, len(names))
         schema = {name: pl.Float64() if n else pl.String() for name, n in zip(names, guess)}
-    try:
-        frame = pl.read_csv(  # strict UTF-8 is faster; a bad byte falls back to lossy text
-            rows, has_header=False, schema=schema, separator=sep, encoding="utf8", quote_char=None
-        )
-    except pl.exceptions.PolarsError:
+    frame = _typed_csv(rows, sep, schema, None, retries=len(names) if checked else 0)
+    if frame is None:
         return None
     if checked and len(names) > 1 and count_byte(rows, sep) != (len(names) - 1) * frame.height:
         return None  # a short or blank line (polars refuses the longer ones)
@@ -261,21 +262,46 @@ def _read_projected(
 ) -> tuple[pl.DataFrame, int] | None:
     """:func:`_read_numbers` parsing only ``columns``; None when it cannot tell the rows
     apart without the others (a line of another width, a row blank in all of ``columns``)."""
-    try:
-        frame = pl.read_csv(
-            rows,
-            has_header=False,
-            schema=schema,
-            columns=[names.index(name) for name in columns],
-            separator=sep,
-            encoding="utf8",
-            quote_char=None,
-        )
-    except pl.exceptions.PolarsError:
+    frame = _typed_csv(rows, sep, schema, [names.index(name) for name in columns], len(names))
+    if frame is None:
         return None
     if not lines_match(rows, sep, len(names), frame.height) or content_mask(frame) is not None:
         return None
     return _constants_as_text(frame, rows, sep, names, None), frame.height
+
+
+def _typed_csv(
+    rows: bytes,
+    sep: str,
+    schema: Mapping[str, pl.DataType],
+    columns: list[int] | None,
+    retries: int,
+) -> pl.DataFrame | None:
+    """polars' reader with ``schema`` (strict UTF-8: faster; a bad byte falls back to lossy
+    text); a number column holding a cell polars refuses is made String in ``schema`` (a
+    dict) and the read tried again, up to ``retries`` times; None when it still fails."""
+    for _ in range(retries + 1):
+        try:
+            return pl.read_csv(
+                rows,
+                has_header=False,
+                schema=schema,
+                columns=columns,
+                separator=sep,
+                encoding="utf8",
+                quote_char=None,
+            )
+        except pl.exceptions.PolarsError as exc:
+            found = _REFUSED.search(str(exc))
+            names = list(schema)
+            index = int(found.group(1)) - 1 if found else -1
+            if not 0 <= index < len(names) or schema[names[index]] != pl.Float64():
+                return None
+            if isinstance(schema, dict):
+                schema[names[index]] = pl.String()
+            else:
+                return None
+    return None
 
 
 def count_byte(data: bytes, char: str) -> int:
