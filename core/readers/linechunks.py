@@ -20,8 +20,9 @@ from typing import BinaryIO
 from curvelens.core.readers.base import ReadError
 from curvelens.core.readers.textfile import SNIFF_BYTES, looks_binary, misnamed, wide_codec
 
-CHUNK_BYTES = 8 * 2**20
-"""Bytes read at a time (bounds the rows parsed at once)."""
+CHUNK_BYTES = 4 * 2**20
+"""Bytes read at a time: bounds the rows parsed at once (a wide frame takes about 9 bytes
+per byte of a sparse chunk, an empty cell being one separator)."""
 MAX_LINE_BYTES = 16 * 2**20
 """A line longer than this is skipped unread (a NUL hole, a runaway writer), as in JSONL."""
 
