@@ -240,3 +240,20 @@ def test_read_metrics_is_read_with_only_the_asked_points(tmp_path: Path, reader_
     assert part.params["schedule"] == "cosine"
     assert part.issues == full.issues  # the malformed line; no cell Issue in either
     assert part.pending == full.pending and part.files == full.files
+
+
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+
+
+def test_logs_written_by_the_real_libraries_stream_as_they_read_whole() -> None:
+    logs = sorted(p for p in REAL.rglob("*") if p.suffix.lower() in (".csv", ".tsv"))
+    assert len(logs) > 20
+    for path in logs:
+        try:
+            want = whole_file(path)
+        except Exception as exc:
+            with pytest.raises(type(exc)):
+                read_table_file(path, chunk_bytes=97)
+            continue
+        for chunk in (97 if path.stat().st_size < 50_000 else 9_973, 65_536):
+            assert_same(read_table_file(path, chunk_bytes=chunk), want)
