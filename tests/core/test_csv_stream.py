@@ -100,7 +100,8 @@ def hostile_csv(draw: st.DrawFn) -> bytes:
     columns = [draw(column_cells(height)) for _ in names]
     if "step" in names and draw(st.booleans()):
         columns[names.index("step")] = [str(i // 2) for i in range(height)]
-    lines = [",".join(names)]
+    sep = draw(st.sampled_from([",", ",", "\t"]))  # a TSV named .csv: read as such
+    lines = [sep.join(names)]
     for row in range(height):
         cells = [column[row] for column in columns]
         damage = draw(st.sampled_from(["none"] * 6 + ["short", "long", "nul", "blank", "crlf"]))
@@ -108,7 +109,7 @@ def hostile_csv(draw: st.DrawFn) -> bytes:
             cells = cells[:-1]
         elif damage == "long":
             cells = [*cells, "9"]
-        line = ",".join(cells)
+        line = sep.join(cells)
         if damage == "nul":
             line = line[:1] + "\x00" + line[1:]
         elif damage == "blank":
