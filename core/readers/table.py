@@ -36,6 +36,7 @@ import polars as pl
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.tablecells import (
+    blank_as_null,
     content_rows,
     never_finite,
     nulls,
@@ -230,6 +231,7 @@ class TableStream:
         :meth:`wanted`)."""
         if not frame.height:
             return
+        frame = blank_as_null(frame)
         chunk, height = len(self.steps), frame.height
         if self.step_name is None:
             step = np.arange(self.height, self.height + height, dtype=np.float64)

@@ -12,6 +12,18 @@ import polars as pl
 from curvelens.core.schema import Issue
 
 
+def blank_as_null(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its whitespace-only text cells empty (null), as a reader parsing
+    numbers itself gives them: a blank cell is an empty one, whichever path read it."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    if not texts:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(name).str.strip_chars() != "").then(pl.col(name)).alias(name)
+        for name in texts
+    )
+
+
 def to_float(raw: pl.Series) -> pl.Series:
     """Strict-free float cast; whitespace around numbers is tolerated, blank cells are null,
     ``true``/``false`` (any case) are 1.0/0.0."""
