@@ -9,7 +9,8 @@ every size for a quick smoke run, ``--only TEXT`` runs the cases whose name hold
 
 Anchors (the ``bench`` extra, never runtime dependencies): tbparse and TensorBoard's
 ``EventAccumulator`` on a 1M-scalar event file; ``pandas.read_csv`` and
-``polars.read_csv`` (eval columns typed) on a 1M-row sparse CSV; polars ``scan_csv`` over
+``polars.read_csv`` (eval columns typed) on a 1M-row sparse CSV, and polars ``scan_csv``
+selecting the step and one metric of it (beside reading one metric); polars ``scan_csv`` over
 the file list + ``unpivot`` to the long table on the 1,000-run root. ``summary`` cold (empty
 parse cache) and warm (filled) are the installed command in a fresh process.
 """
@@ -169,6 +170,22 @@ def _polars_csv(data: Path, scale: float) -> None:
     pl.read_csv(data / "sparse" / "metrics.csv", schema=schema)
 
 
+def _polars_select(data: Path, scale: float) -> None:
+    """polars ``scan_csv`` of the sparse CSV, the step and one metric only."""
+    frame = pl.scan_csv(data / "sparse" / "metrics.csv").select("step", "train_loss").collect()
+    assert frame.height == _n(1_000_000, scale)
+
+
+def _one_metric(data: Path, scale: float) -> None:
+    """Discover the sparse CSV run and read one metric of it (``Reader.read_metrics``)."""
+    from curvelens.core.discovery import discover
+    from curvelens.core.readers import get_reader
+
+    (ref,) = discover([data / "sparse"]).runs
+    result = get_reader(ref.format).read_metrics(ref.path, frozenset({"train_loss"}))
+    assert result.points.height == _n(1_000_000, scale)
+
+
 def _polars_root(data: Path, scale: float) -> None:
     """polars ``scan_csv`` over the run logs, unpivoted to one long table."""
     files = sorted((data / "root").glob("*/logs/metrics.csv"))
@@ -297,6 +314,13 @@ CASES: dict[str, Case] = {
     "CSV 1M rows: polars.read_csv, typed": Case(_polars_csv, imports=()),
     "CSV 1M rows: curvelens, all metrics": Case(
         lambda d, s: _load(d / "sparse"), "CSV 1M rows: pandas.read_csv", "<= 1.0x"
+    ),
+    "CSV 1M rows: polars scan_csv select": Case(_polars_select, imports=()),
+    "CSV 1M rows: curvelens, one metric": Case(
+        _one_metric,
+        "CSV 1M rows: polars scan_csv select",
+        "< 0.35 s",
+        imports=("curvelens.core.discovery", "curvelens.core.readers"),
     ),
     "1,000 runs: polars scan_csv + unpivot": Case(_polars_root, imports=()),
     "1,000 runs: summary, cold": Case(

@@ -28,59 +28,20 @@ from pathlib import Path
 import polars as pl
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
-from curvelens.core.readers.delimited import header_names, read_delimited
-from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult, table_points
+from curvelens.core.readers.csvstream import read_table_file, separator
+from curvelens.core.readers.delimited import header_names
+from curvelens.core.readers.table import STEP_COLUMNS, TIME_COLUMNS, TableResult
 from curvelens.core.readers.tablebatch import read_table_files
 from curvelens.core.readers.tensorboard import TensorBoardReader, is_event_file, new_hparams
-from curvelens.core.readers.textfile import (
-    blank,
-    drop_nul_lines,
-    oldest_mtime,
-    other_separator,
-    read_log_bytes,
-    utc_datetime,
-)
+from curvelens.core.readers.textfile import oldest_mtime, utc_datetime
 from curvelens.core.readers.yamlfile import yaml_params
-from curvelens.core.schema import Issue, empty_points
+from curvelens.core.schema import Issue
 
+__all__ = ["CsvReader", "describe_columns", "read_table_file", "separator", "started_at"]
 LOG_NAMES = ("metrics.csv", "metrics.tsv")
 HPARAMS = "hparams.yaml"
 TEST_TUBE = "meta.experiment"
 """Marks a test-tube (early Lightning) folder, whose ``tf/`` repeats the CSV as events."""
-
-
-def separator(path: Path) -> str:
-    """Tab for ``.tsv`` files, comma otherwise."""
-    return "\t" if path.suffix.lower() == ".tsv" else ","
-
-
-def read_table_file(path: Path) -> TableResult:
-    """Read one CSV/TSV log into points; empty and header-only files give zero points + Issue;
-    ReadError for a header the csv module refuses."""
-    data = read_log_bytes(path)
-    if blank(data):
-        return TableResult(
-            empty_points(), {}, False, [Issue(path, "empty file, no data yet")], None
-        )
-    data, nul_issues = drop_nul_lines(path, data)
-    sep = separator(path)
-    if (other := other_separator(data, sep)) is not None:
-        shown = {"\t": "tab", ";": "semicolon", "|": "pipe"}[other]
-        nul_issues.append(Issue(path, f"{shown}-separated, not as its name says: read as such"))
-        sep = other
-    try:
-        frame, issues, cut = read_delimited(path, data, sep, numbers=True)
-    except csv.Error as exc:  # a header the csv module refuses (a stray carriage return)
-        raise ReadError(path, f"header not readable ({exc})") from None
-    issues[:0] = nul_issues
-    result = table_points(frame, path)
-    issues.extend(result.issues)
-    if frame.height == 0 and not issues:
-        issues.append(Issue(path, "header only, no data rows yet"))
-    pending = [cut] if cut is not None else []
-    return TableResult(
-        result.points, result.params, result.resumed, issues, result.first_wall_time, pending
-    )
 
 
 def describe_columns(path: Path) -> tuple[str, ...]:
@@ -125,6 +86,13 @@ class CsvReader(Reader):
         """Points, constant-column and ``hparams.yaml`` params, resume flag of the run."""
         log = self._log_file(path)
         return self._result(log, read_table_file(log))
+
+    def read_metrics(self, path: Path, metrics: frozenset[str]) -> ReadResult:
+        """:meth:`read` with the points of ``metrics`` only, parsing only their columns
+        (and those the rules need: see :mod:`curvelens.core.readers.csvstream`)."""
+        log = self._log_file(path)
+        result = self._result(log, read_table_file(log, metrics))
+        return replace(result, points=result.points.filter(pl.col("metric").is_in(metrics)))
 
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
         """:meth:`read` for the runs whose logs :func:`read_table_files` can batch."""

@@ -99,6 +99,12 @@ class ReferenceReader(Reader):
         log = self._log_file(path)
         return self._result(path, log, read_table_file(log))
 
+    def read_metrics(self, path: Path, metrics: frozenset[str]) -> ReadResult:
+        """:meth:`read` parsing only the columns of ``metrics`` (see
+        :mod:`curvelens.core.readers.csvstream`)."""
+        log = self._log_file(path)
+        return self._result(path, log, read_table_file(log, metrics))
+
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
         """:meth:`read` for the folders whose logs :func:`read_table_files` can batch."""
         logs: list[Path | None] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -97,6 +98,15 @@ class Sb3Reader(Reader):
             return _combine(path.parent, read_table_file(path), [], progress=path)
         table = read_table_file(path / PROGRESS) if self._has_progress(path) else None
         return _combine(path, table, monitor_files(path))
+
+    def read_metrics(self, path: Path, metrics: frozenset[str]) -> ReadResult:
+        """:meth:`read` with the points of ``metrics`` only: the progress log parses only
+        their columns (:mod:`curvelens.core.readers.csvstream`), Monitor files are small."""
+        if not path.is_dir() or not self._has_progress(path):
+            return super().read_metrics(path, metrics)
+        table = read_table_file(path / PROGRESS, metrics)
+        result = _combine(path, table, monitor_files(path))
+        return replace(result, points=result.points.filter(pl.col("metric").is_in(metrics)))
 
     def read_many(self, paths: Sequence[Path]) -> list[ReadResult | None]:
         """:meth:`read` with the progress logs batched (:func:`read_table_files`)."""

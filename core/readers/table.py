@@ -19,18 +19,31 @@ Column rules, shared by every tabular format:
 - A (metric, step) written twice keeps the last value in file order; ``resumed`` is True when
   some metric's steps go backwards in file order (equal steps, e.g. a train row and an eval
   row at one step, are not a resume).
+
+Every rule is a whole-table rule, yet :class:`TableStream` applies them to consecutive
+chunks of rows (streaming reads): it keeps per column only counts, the first texts and the
+constant seen so far, and per chunk the points of the metric columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from curvelens.core.params import ParamValue
+from curvelens.core.readers.tablecells import (
+    blank_as_null,
+    content_rows,
+    never_finite,
+    nulls,
+    to_float,
+    to_floats,
+)
+from curvelens.core.readers.tabletime import TimeColumns
 from curvelens.core.schema import POINTS, Issue
 
 STEP_COLUMNS = (
@@ -45,8 +58,6 @@ STEP_COLUMNS = (
 )
 TIME_COLUMNS = ("wall_time", "timestamp", "_timestamp", "time", "created_at")
 NEVER_PARAMS = frozenset({"epoch"})
-_UNIX_SECONDS_MIN = 1e8
-_UNIX_MILLIS_MIN = 1e11
 _PARAM_CELL = r"^\s*(?:[+-]?\d+|(?i:true|false))\s*$"
 
 
@@ -74,213 +85,260 @@ def table_points(frame: pl.DataFrame, path: Path) -> TableResult:
     Columns are String, or Float64 where the reader already parsed every cell as a number
     (constant columns excepted: whether they were written as integers decides params).
     """
-    issues: list[Issue] = []
-    step_name = next((name for name in STEP_COLUMNS if name in frame.columns), None)
-    time_name, wall = _wall_time(frame)
-    raw = _columns(frame, sorted(set(frame.columns) - {step_name, time_name}))
-    values = _to_floats(raw)
-    params: dict[str, ParamValue] = {}
-    metric_names = _classify(raw, values, path, params, issues)
-    if step_name is None:
-        step = pl.Series("step", np.arange(frame.height, dtype=np.float64))
-    else:
-        step = _to_float(frame.get_column(step_name)).alias("step")
-    wide = pl.DataFrame([step, *_columns(values, metric_names).get_columns()])
-    valid = np.isfinite(step.to_numpy())  # a null step is NaN here
-    if not valid.all():
-        mask = pl.Series(valid)
-        dropped = _content_rows(frame, ~mask)
-        if dropped:
-            message = f"{dropped} rows without a valid {step_name!r} value skipped"
-            issues.append(Issue(path, message))
-        wide, wall = wide.filter(mask), wall.filter(mask)
-    points, resumed = _long_points(wide, wall, metric_names)
-    issues.extend(never_finite(points, path))
-    first_wall = wall.min() if time_name is not None else None
-    start = float(first_wall) if isinstance(first_wall, int | float) else None
-    return TableResult(points, params, resumed, issues, start)
+    stream = TableStream(path, frame.columns)
+    stream.add(frame)
+    return stream.finish()
 
 
-def _columns(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    """The ``names`` columns of ``frame`` (a plain select costs a whole query)."""
-    return pl.DataFrame([frame.get_column(name) for name in names])
+@dataclass
+class _Column:
+    """What the rules need to know about one column, summed over the chunks seen."""
+
+    raw_nulls: int = 0
+    """Empty cells."""
+    nulls: int = 0
+    """Cells that are not numbers (empty ones included)."""
+    filled: int = 0
+    """Non-blank cells (numbers and texts)."""
+    texts: list[str] = field(default_factory=list)
+    """The first two distinct texts, while no cell was a number."""
+    constant: float | None = None
+    """The one value of every row so far (None before the first row)."""
+    varies: bool = False
+    """Some row was empty, not an integer or boolean, or differed from :attr:`constant`."""
+    param: ParamValue = None
+    """The param value of the first row, as written (``True``) or as an integer."""
+    numeric: bool = False
+    """Some cell so far was a number."""
+    skipped: bool = False
+    """Some chunk did not read this column (projected reads): no param, no Issue."""
+    values: list[tuple[int, np.ndarray, np.ndarray | None]] = field(default_factory=list)
+    """Per chunk with numbers: (chunk index, the values, their rows among the valid rows
+    or None for all)."""
+
+    def add(self, raw: pl.Series, values: pl.Series, chunk: int, valid: np.ndarray | None) -> None:
+        """Count one chunk's cells of this column (``valid``: rows with a finite step)."""
+        raw_nulls, nulls_ = raw.null_count(), values.null_count()
+        self.raw_nulls += raw_nulls
+        self.nulls += nulls_
+        numeric = values.len() - nulls_
+        if nulls_ == raw_nulls:
+            self.filled += numeric
+        else:
+            text = raw.str.strip_chars()
+            filled = text.filter(text != "")
+            self.filled += filled.len()
+            if numeric == 0 and not self.numeric and len(self.texts) < 2:
+                for value in filled.unique(maintain_order=True).head(2).to_list():
+                    if value not in self.texts and len(self.texts) < 2:
+                        self.texts.append(value)
+        self._constant(raw, values, nulls_)
+        if numeric:
+            self._keep(values, chunk, valid, nulls_ > 0)
+        self.numeric = self.numeric or numeric > 0
+
+    def _constant(self, raw: pl.Series, values: pl.Series, nulls_: int) -> None:
+        """Update :attr:`constant` / :attr:`varies` with a chunk (integers or booleans only;
+        a column a reader parsed as numbers itself varies: readers give constants as text)."""
+        if self.varies or not values.len():
+            return
+        if nulls_ or raw.dtype != pl.String() or values[0] != values[-1]:
+            self.varies = True
+            return
+        numbers = values.to_numpy()
+        first = float(numbers[0])
+        if not (numbers == first).all() or not raw.str.contains(_PARAM_CELL).all():
+            self.varies = True
+        elif self.constant is None:
+            self.constant = first
+            text = raw.str.strip_chars()[0]
+            self.param = text if text.lower() in ("true", "false") else int(first)
+        elif self.constant != first:
+            self.varies = True
+
+    def _keep(self, values: pl.Series, chunk: int, valid: np.ndarray | None, sparse: bool) -> None:
+        """Store the chunk's numbers at rows with a finite step."""
+        if not sparse:
+            numbers = values.to_numpy()
+            if valid is None:
+                self.values.append((chunk, numbers, None))
+            else:
+                self.values.append((chunk, numbers[valid], np.arange(int(valid.sum()))))
+            return
+        filled = values.is_not_null().to_numpy()
+        if valid is not None:
+            filled = filled & valid
+            numbers = values.filter(pl.Series(filled)).to_numpy()
+            rows = np.flatnonzero(filled[valid])
+        else:
+            numbers, rows = values.drop_nulls().to_numpy(), np.flatnonzero(filled)
+        self.values.append((chunk, numbers, rows))
+
+    def is_param(self, height: int, name: str) -> bool:
+        """Constant integers or booleans on every row of a table of two rows or more."""
+        return (
+            not self.varies
+            and not self.skipped
+            and self.nulls == 0
+            and height >= 2
+            and name not in NEVER_PARAMS
+        )
 
 
-def _to_float(raw: pl.Series) -> pl.Series:
-    """Strict-free float cast; whitespace around numbers is tolerated, blank cells are null."""
-    if raw.dtype == pl.Float64():
-        return raw
-    values = raw.cast(pl.Float64(), strict=False)
-    if values.null_count() == raw.null_count():
-        return values
-    stripped = raw.str.strip_chars()
-    stripped = pl.select(
-        pl.when(stripped == "").then(None).otherwise(stripped).alias(raw.name)
-    ).to_series()
-    values = stripped.cast(pl.Float64(), strict=False)
-    if values.null_count() == raw.null_count():
-        return values
-    return values.fill_null(_booleans(stripped))
+class TableStream:
+    """The module's rules over a table fed chunk by chunk (:meth:`add`, then :meth:`finish`).
 
-
-def _booleans(text: pl.Series) -> pl.Series:
-    """``true``/``false`` cells (any case, stripped) as 1.0/0.0, every other cell null."""
-    lowered = text.str.to_lowercase()
-    return pl.select(
-        pl.when(lowered == "true").then(1.0).when(lowered == "false").then(0.0).alias(text.name)
-    ).to_series()
-
-
-def _to_floats(raw: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_to_float` on every column, in one cast when no cell needs stripping."""
-    if all(dtype == pl.Float64() for dtype in raw.dtypes):
-        return raw
-    values = raw.cast(pl.Float64(), strict=False)
-    before, after = raw.null_count().row(0), values.null_count().row(0)
-    redo = [_to_float(raw.get_column(n)) for n, b, a in zip(raw.columns, before, after) if a > b]
-    return values.with_columns(redo) if redo else values
-
-
-def _classify(
-    raw: pl.DataFrame,
-    values: pl.DataFrame,
-    path: Path,
-    params: dict[str, ParamValue],
-    issues: list[Issue],
-) -> list[str]:
-    """Sort columns into params and metrics (returned), see the module docstring."""
-    metric_names: list[str] = []
-    raw_nulls = raw.null_count().row(0, named=True)
-    nulls = values.null_count().row(0, named=True)
-    for name in raw.columns:
-        numeric, failed = raw.height - nulls[name], 0
-        if nulls[name] != raw_nulls[name]:
-            failed = _text_column(raw.get_column(name), numeric, params)
-        if numeric == 0:
-            continue
-        if failed:
-            issues.append(Issue(path, f"column {name!r}: {failed} non-numeric values ignored"))
-        elif nulls[name] == 0 and _constant(raw.get_column(name), values.get_column(name)):
-            params[name] = _param_value(raw.get_column(name), values.get_column(name))
-            continue
-        metric_names.append(name)
-    return metric_names
-
-
-def _text_column(raw: pl.Series, numeric: int, params: dict[str, ParamValue]) -> int:
-    """Count the non-numeric filled cells; a column of one repeated text is a param."""
-    text = raw.str.strip_chars()
-    filled = text.filter(text != "")
-    if numeric == 0 and filled.n_unique() == 1:
-        params[raw.name] = filled[0]
-    return filled.len() - numeric
-
-
-def _constant(raw: pl.Series, values: pl.Series) -> bool:
-    """True for a filled integer or boolean column (>= 2 rows, one value): a param."""
-    if raw.len() < 2 or raw.name in NEVER_PARAMS or values[0] != values[-1]:
-        return False  # the first/last check rules out nearly every metric cheaply
-    if not (values == values[0]).all():
-        return False
-    return bool(raw.str.contains(_PARAM_CELL).all())
-
-
-def _param_value(raw: pl.Series, values: pl.Series) -> ParamValue:
-    """A constant column's param: the integer, or the boolean text as written (``True``)."""
-    first = raw.str.strip_chars()[0]
-    return first if first.lower() in ("true", "false") else int(values[0])
-
-
-def _content_rows(frame: pl.DataFrame, mask: pl.Series) -> int:
-    """How many rows selected by ``mask`` have at least one filled cell."""
-    if not mask.any() or not frame.width:
-        return 0
-    has_content = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
-    return int((mask & has_content).sum())
-
-
-def _long_points(
-    wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]
-) -> tuple[pl.DataFrame, bool]:
-    """Unpivot ``wide`` to ``POINTS`` (no empty cells), last write wins; also the resumed flag."""
-    if not metric_names:
-        return pl.DataFrame(schema=dict(POINTS)), False
-    long = _unpivot(wide, wall, metric_names)
-    steps = wide.get_column("step").to_numpy()
-    if bool(np.all(steps[1:] > steps[:-1])):
-        return long, False  # strictly increasing steps: unique and already sorted
-    backwards = long.select((pl.col("step").diff().over("metric") < 0).any()).item()
-    long = long.unique(subset=["metric", "step"], keep="last", maintain_order=True)
-    return long.sort(["metric", "step"]), bool(backwards)
-
-
-def _unpivot(wide: pl.DataFrame, wall: pl.Series, metric_names: list[str]) -> pl.DataFrame:
-    """``wide`` (step, Float64 metric columns) and its ``wall`` times as ``POINTS`` without
-    empty cells. ``wall`` is kept apart: a relative ``wall_time`` column may be a metric.
-
-    Metric by metric in ``metric_names`` order, rows in file order (what ``unpivot`` then
-    ``drop_nulls`` give), built with numpy: a polars call costs more than the work here.
+    ``metrics``: keep the points of these columns only (a projected read); the other
+    columns may be left out of later chunks once :meth:`wanted` drops them.
     """
-    columns = [wide.get_column(name) for name in metric_names]
-    sparse = [column.name for column in columns if column.has_nulls()]
-    filled = wide.select(pl.col(sparse).is_not_null()) if sparse else pl.DataFrame()
-    rows = np.arange(wide.height)
-    kept = [rows[filled[c.name].to_numpy()] if c.name in sparse else rows for c in columns]
-    picked = np.concatenate(kept)
-    values = pl.Series("value", np.concatenate([c.to_numpy()[k] for c, k in zip(columns, kept)]))
-    names = pl.Series("metric", metric_names, dtype=pl.String())
-    metric = pl.concat([names.new_from_index(i, len(k)) for i, k in enumerate(kept)])
-    step = pl.Series("step", wide.get_column("step").to_numpy()[picked])
-    empty = wall.null_count() == wall.len()
-    return pl.DataFrame([metric, step, values, _nulls(len(picked)) if empty else wall[picked]])
+
+    def __init__(
+        self, path: Path, names: Sequence[str], metrics: Collection[str] | None = None
+    ) -> None:
+        self.path = path
+        self.names = list(names)
+        self.step_name = next((name for name in STEP_COLUMNS if name in names), None)
+        self.metrics = None if metrics is None else frozenset(metrics)
+        self.columns = {name: _Column() for name in names if name != self.step_name}
+        self.times = TimeColumns([name for name in TIME_COLUMNS if name in self.columns])
+        self.height = 0
+        self.dropped = 0
+        self.steps: list[np.ndarray] = []
+        self.valid: list[np.ndarray | None] = []
+        self.last_step = -np.inf
+        self.rising = True
+
+    def wanted(self) -> list[str]:
+        """The columns the next chunk must hold: all, or for a projected read the step, the
+        time columns, the asked metrics and the columns that may still be params."""
+        if self.metrics is None:
+            return self.names
+        return [
+            name
+            for name in self.names
+            if name == self.step_name
+            or name in self.times.names
+            or name in self.metrics
+            or (name in self.columns and self._may_be_param(self.columns[name]))
+        ]
+
+    @staticmethod
+    def _may_be_param(column: _Column) -> bool:
+        return not column.skipped and (not column.varies or not column.numeric)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Apply the rules to the next rows, ``frame`` (some of the columns, see
+        :meth:`wanted`)."""
+        if not frame.height:
+            return
+        frame = blank_as_null(frame)
+        chunk, height = len(self.steps), frame.height
+        if self.step_name is None:
+            step = np.arange(self.height, self.height + height, dtype=np.float64)
+        else:
+            step = to_float(frame.get_column(self.step_name)).to_numpy()
+        finite = np.isfinite(step)  # a null step is NaN here
+        valid = None if finite.all() else finite
+        if valid is not None:
+            self.dropped += content_rows(frame, ~valid)
+            step = step[valid]
+        self._rising(step)
+        self.steps.append(step)
+        self.valid.append(valid)
+        others = [name for name in frame.columns if name != self.step_name]
+        raw = pl.DataFrame([frame.get_column(name) for name in others])
+        values = to_floats(raw) if others else raw
+        for name in others:
+            keep = self.metrics is None or name in self.metrics or name in self.times.names
+            column = self.columns[name]
+            column.add(raw.get_column(name), values.get_column(name), chunk, valid)
+            if not keep:
+                column.values.clear()
+        for name in set(self.columns) - set(others):
+            self.columns[name].skipped = True
+        self.times.add(raw, values)
+        self.height += height
+
+    def _rising(self, step: np.ndarray) -> None:
+        if self.rising and len(step):
+            self.rising = bool(step[0] > self.last_step and np.all(step[1:] > step[:-1]))
+            self.last_step = float(step[-1])
+
+    def finish(self) -> TableResult:
+        """The table's points, params, resume flag and issues."""
+        time_name, wall = self.times.choose()
+        params: dict[str, ParamValue] = {}
+        issues: list[Issue] = []
+        names = sorted(name for name in self.columns if name != time_name)
+        metric_names = [name for name in names if self._classify(name, params, issues)]
+        if self.dropped:
+            message = f"{self.dropped} rows without a valid {self.step_name!r} value skipped"
+            issues.append(Issue(self.path, message))
+        if self.metrics is not None:
+            metric_names = [name for name in metric_names if name in self.metrics]
+        points, resumed = self._points(metric_names, wall)
+        issues.extend(never_finite(points, self.path))
+        start = None
+        if wall is not None:
+            valid = [w if v is None else w.filter(pl.Series(v)) for w, v in zip(wall, self.valid)]
+            first = pl.concat(valid).min() if valid else None
+            start = float(first) if isinstance(first, int | float) else None
+        return TableResult(points, params, resumed, issues, start)
+
+    def _classify(self, name: str, params: dict[str, ParamValue], issues: list[Issue]) -> bool:
+        """Whether column ``name`` is a metric; its param or Issue otherwise or besides."""
+        column = self.columns[name]
+        numeric = self.height - column.nulls
+        failed = column.filled - numeric if column.nulls != column.raw_nulls else 0
+        if column.skipped:
+            return numeric > 0
+        if numeric == 0:
+            if failed and len(column.texts) == 1:
+                params[name] = column.texts[0]
+            return False
+        if failed:
+            issues.append(Issue(self.path, f"column {name!r}: {failed} non-numeric values ignored"))
+        elif column.is_param(self.height, name):
+            params[name] = column.param
+            return False
+        return True
+
+    def _points(
+        self, metric_names: list[str], wall: list[pl.Series] | None
+    ) -> tuple[pl.DataFrame, bool]:
+        """``POINTS`` of ``metric_names`` (metric by metric, rows in file order), last write
+        per (metric, step) kept; also the resumed flag."""
+        if not metric_names:
+            return pl.DataFrame(schema=dict(POINTS)), False
+        metric, step, value, times = [], [], [], []
+        names = pl.Series("metric", metric_names, dtype=pl.String())
+        for index, name in enumerate(metric_names):
+            for chunk, numbers, rows in self.columns[name].values:
+                steps = self.steps[chunk]
+                step.append(steps if rows is None else steps[rows])
+                value.append(numbers)
+                if wall is not None:
+                    times.append(_wall_at(wall[chunk], self.valid[chunk], rows))
+            count = sum(len(numbers) for _, numbers, _ in self.columns[name].values)
+            metric.append(names.new_from_index(index, count))  # one piece per metric
+        total = sum(len(v) for v in value)
+        long = pl.DataFrame(
+            [
+                pl.concat(metric, rechunk=True),
+                pl.Series("step", np.concatenate(step) if step else [], dtype=pl.Float64()),
+                pl.Series("value", np.concatenate(value) if value else [], dtype=pl.Float64()),
+                pl.concat(times, rechunk=True).alias("wall_time") if times else nulls(total),
+            ]
+        )
+        if self.rising:
+            return long, False  # strictly increasing steps: unique and already sorted
+        backwards = long.select((pl.col("step").diff().over("metric") < 0).any()).item()
+        long = long.unique(subset=["metric", "step"], keep="last", maintain_order=True)
+        return long.sort(["metric", "step"]), bool(backwards)
 
 
-def never_finite(points: pl.DataFrame, path: Path) -> list[Issue]:
-    """An Issue naming the metrics with no finite value at all (one numpy pass when all are)."""
-    if bool(np.isfinite(points.get_column("value").to_numpy()).all()):
-        return []
-    finite = points.group_by("metric").agg(pl.col("value").is_finite().any())
-    names = sorted(finite.filter(~pl.col("value")).get_column("metric").to_list())
-    if not names:
-        return []
-    shown = ", ".join(repr(name) for name in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    return [Issue(path, f"no finite value (only NaN/inf) in column(s) {shown}{more}")]
-
-
-def _nulls(length: int) -> pl.Series:
-    """An all-null ``wall_time`` column (``Series.clear`` runs a whole query, this does not)."""
-    return pl.Series("wall_time", [None], dtype=pl.Float64()).new_from_index(0, length)
-
-
-def _wall_time(frame: pl.DataFrame) -> tuple[str | None, pl.Series]:
-    """The absolute time column (name, unix seconds) or (None, all-null)."""
-    for name in TIME_COLUMNS:
-        if name not in frame.columns:
-            continue
-        raw = frame.get_column(name)
-        numbers = _to_float(raw)
-        if numbers.null_count() == raw.null_count() and numbers.len() > raw.null_count():
-            middle = numbers.median()
-            if isinstance(middle, float) and middle >= _UNIX_MILLIS_MIN:
-                return name, (numbers / 1000.0).alias("wall_time")
-            if isinstance(middle, float) and middle >= _UNIX_SECONDS_MIN:
-                return name, numbers.alias("wall_time")
-            continue
-        parsed = _parse_datetimes(raw)
-        if parsed.null_count() < parsed.len():
-            return name, parsed.alias("wall_time")
-    return None, _nulls(frame.height)
-
-
-def _parse_datetimes(raw: pl.Series) -> pl.Series:
-    """ISO datetime strings to unix seconds (naive = local time); unparsable cells are null."""
-    seconds: dict[str, float] = {}
-    for text in raw.drop_nulls().unique().to_list():
-        try:
-            seconds[text] = datetime.fromisoformat(text.strip()).timestamp()
-        except ValueError:
-            continue
-    if not seconds:
-        return pl.Series(raw.name, [None] * raw.len(), dtype=pl.Float64())
-    return raw.replace_strict(seconds, default=None, return_dtype=pl.Float64())
+def _wall_at(wall: pl.Series, valid: np.ndarray | None, rows: np.ndarray | None) -> pl.Series:
+    """The wall times of one chunk's points: at its ``valid`` rows, then at ``rows``."""
+    if valid is not None:
+        wall = wall.filter(pl.Series(valid))
+    return wall if rows is None else wall.gather(rows)

@@ -6,13 +6,15 @@ logs by (header line, separator, guessed number columns), parses each group's co
 rows once and applies the rules of :mod:`curvelens.core.readers.table` to all of its runs
 together. It only takes the simple case and returns None for any log outside it (quotes, NUL
 bytes, CR, a cut last line, ragged lines, no data rows, a time column, a text step, numbers in
-a text column, a constant number column, a non-finite step, a cell polars refuses): the
+a text column, a constant number column, a non-finite step, a cell polars refuses, a log
+over :data:`LARGEST_BYTES`): the
 caller reads those with :func:`curvelens.core.readers.csvlog.read_table_file`, so every
 result is exactly what that function gives.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +30,16 @@ from curvelens.core.readers.table import (
     STEP_COLUMNS,
     TIME_COLUMNS,
     TableResult,
-    never_finite,
 )
+from curvelens.core.readers.tablecells import never_finite
 from curvelens.core.readers.textfile import decode, read_log_bytes
 from curvelens.core.schema import POINTS, Issue
 
 CHUNK_BYTES = 8 * 2**20
 """Bytes of log rows parsed per polars call (bounds the temporary wide frame)."""
+LARGEST_BYTES = 2**20
+"""Logs larger than this are streamed one by one (batching saves fixed costs of small logs;
+a large one is not held whole)."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,10 @@ def _log(
     """The group key (header line, guessed number columns) and rows of a log that can be
     batched; None for one that can't (see the module docstring)."""
     try:
+        if os.stat(path).st_size > LARGEST_BYTES:
+            return None
         data = read_log_bytes(path)
-    except ReadError:
+    except (OSError, ReadError):
         return None
     split = _split(data, sep)
     if split is None:
