@@ -6,8 +6,9 @@ file, is the :attr:`LineChunks.tail` (a line being written, never data). UTF-16/
 with a byte-order mark are converted to UTF-8 on the way; a file of another kind under a
 log's name, or binary content, is a :class:`ReadError` from the first block, as
 :func:`~curvelens.core.readers.textfile.read_log_bytes` says. A line longer than
-:data:`MAX_LINE_BYTES` is never held: it is skipped (:class:`LongLine`), and only whether
-it held NUL bytes is kept. Memory: about one chunk plus one line.
+:data:`~curvelens.core.readers.textfile.MAX_LINE_BYTES` is never held: it is skipped
+(:class:`LongLine`), and only whether it held NUL bytes is kept; the hole of a sparse file
+in it is passed over unread. Memory: about one chunk plus one line.
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from pathlib import Path
 from typing import BinaryIO
 
 from curvelens.core.readers.base import ReadError
-from curvelens.core.readers.textfile import SNIFF_BYTES, looks_binary, misnamed, wide_codec
+from curvelens.core.readers.textfile import (
+    MAX_LINE_BYTES,
+    SNIFF_BYTES,
+    looks_binary,
+    misnamed,
+    next_data,
+    wide_codec,
+)
 
 CHUNK_BYTES = 4 * 2**20
 """Bytes read at a time: bounds the rows parsed at once (a wide frame takes about 9 bytes
 per byte of a sparse chunk, an empty cell being one separator)."""
-MAX_LINE_BYTES = 16 * 2**20
-"""A line longer than this is skipped unread (a NUL hole, a runaway writer), as in JSONL."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class LineChunks:
             block = self._read()
             end = block.find(b"\n")
             nul = nul or b"\x00" in (block if end < 0 else block[:end])
+            if end < 0 and self._decoder is None and block.count(0) == len(block):
+                self._handle.seek(next_data(self._handle, self._handle.tell()))  # a hole
             if end >= 0:
                 self._pending = block[end + 1 :]
                 return LongLine(nul)

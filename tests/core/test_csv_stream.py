@@ -258,3 +258,29 @@ def test_logs_written_by_the_real_libraries_stream_as_they_read_whole() -> None:
             continue
         for chunk in (97 if path.stat().st_size < 50_000 else 9_973, 65_536):
             assert_same(read_table_file(path, chunk_bytes=chunk), want)
+
+
+def test_a_sparse_files_hole_is_passed_over_and_the_lines_after_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linechunks, "MAX_LINE_BYTES", 100)
+    path = tmp_path / "metrics.csv"
+    with path.open("wb") as handle:
+        handle.write(b"step,loss\n0,1.0\n1,0.5\n")
+        handle.seek(8 * 2**20)  # a hole of about 8 MiB (never written)
+        handle.write(b"\n2,0.25\n3,0.1\n")
+    read = linechunks.LineChunks._read
+    sizes: list[int] = []
+
+    def counted(self: linechunks.LineChunks) -> bytes:
+        block = read(self)
+        sizes.append(len(block))
+        return block
+
+    monkeypatch.setattr(linechunks.LineChunks, "_read", counted)
+    result = read_table_file(path, chunk_bytes=4096)
+    assert result.points.get_column("value").to_list() == [1.0, 0.5, 0.25, 0.1]
+    assert [(i.message.split(" (")[0], i.line) for i in result.issues] == [
+        ("1 line holding NUL bytes skipped", 4)
+    ]
+    assert sum(sizes) < 2**20  # the 8 MiB hole was not read
