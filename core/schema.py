@@ -191,7 +191,9 @@ class RunData:
 
     @property
     def metrics(self) -> list[str]:
-        """Metric names present in this run, sorted (all of them, also when partial)."""
+        """Metric names present in this run, sorted (all of them, also when partial: then
+        from the header pass, which may list a column a complete read finds empty or a
+        param; the complete load's list is exact)."""
         if self.all_metrics is not None:
             return sorted(self.all_metrics)
         if self.summary is not None:
