@@ -15,10 +15,11 @@ from pathlib import Path
 import polars as pl
 
 from curvelens.core.readers.base import Description, Reader, ReadError, ReadResult
+from curvelens.core.readers.bounded import stream_text
 from curvelens.core.readers.csvlog import started_at
 from curvelens.core.readers.delimited import column_names, read_delimited
 from curvelens.core.readers.table import table_points
-from curvelens.core.readers.textfile import blank, first_line, read_log_bytes
+from curvelens.core.readers.textfile import blank, first_line
 from curvelens.core.schema import Issue, empty_points
 
 SUFFIXES = (".log", ".csv", ".tsv")
@@ -71,10 +72,11 @@ class KerasCsvReader(Reader):
         sep = keras_separator(path)
         if sep is None:
             raise ReadError(path, "not a Keras CSVLogger file (no 'epoch' header)")
-        data = read_log_bytes(path)
+        data, streamed = stream_text(path)  # memory follows the lines kept, not the file
         if blank(data):
-            return ReadResult(points=empty_points(), issues=(Issue(path, "empty file"),))
+            return ReadResult(points=empty_points(), issues=(*streamed, Issue(path, "empty file")))
         frame, issues, cut = read_delimited(path, data, sep, numbers=True)
+        issues[:0] = streamed
         if frame.height == 0 and not issues:
             issues.append(Issue(path, "header only, no epoch finished yet"))
         if "step" not in frame.columns:

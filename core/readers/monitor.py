@@ -22,8 +22,9 @@ import polars as pl
 
 from curvelens.core.params import ParamValue
 from curvelens.core.readers.base import ReadError
+from curvelens.core.readers.bounded import stream_text
 from curvelens.core.readers.delimited import read_delimited
-from curvelens.core.readers.textfile import blank, read_log_bytes
+from curvelens.core.readers.textfile import blank
 from curvelens.core.schema import POINTS, Issue
 
 SUFFIX = "monitor.csv"
@@ -60,10 +61,10 @@ def _header(path: Path, line: bytes, issues: list[Issue]) -> dict[str, Any]:
 
 def read_monitor(path: Path, prefix: str) -> Episodes:
     """The episodes of ``path`` as ``<prefix>/r``, ``<prefix>/l``, ``<prefix>/t`` ... points."""
-    data = read_log_bytes(path).replace(b"\r\r\n", b"\n").replace(b"\r\n", b"\n")
+    data, issues = stream_text(path)  # memory follows the lines kept, not the file size
+    data = data.replace(b"\r\r\n", b"\n").replace(b"\r\n", b"\n")
     if blank(data):
-        return Episodes(pl.DataFrame(schema=POINTS), issues=[Issue(path, "empty file")])
-    issues: list[Issue] = []
+        return Episodes(pl.DataFrame(schema=POINTS), issues=[*issues, Issue(path, "empty file")])
     header: dict[str, Any] = {}
     if data.startswith(b"#"):
         end = data.find(b"\n")
