@@ -35,10 +35,11 @@ from curvelens.core.readers.delimited import (
     number_columns,
     read_chunk,
 )
-from curvelens.core.readers.linechunks import CHUNK_BYTES, MAX_LINE_BYTES, LineChunks, LongLine
+from curvelens.core.readers.linechunks import CHUNK_BYTES, LineChunks, LongLine
 from curvelens.core.readers.table import TIME_COLUMNS, TableResult, TableStream
 from curvelens.core.readers.textfile import (
     CUT_LINE,
+    MAX_LINE_BYTES,
     NUL_EVERYWHERE,
     Budget,
     blank,
