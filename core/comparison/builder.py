@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
+import polars as pl
 
 from curvelens.core.analysis.inference import holm
 from curvelens.core.analysis.smoothing import ema
@@ -36,20 +37,34 @@ def _curves(
     """Metric -> run id -> its curve (sorted by step, last write winning)."""
     out: dict[str, dict[str, Curve]] = {}
     for run in runs:
-        points = run.points.select("metric", "step", "value")
-        if not points.height:
-            continue
-        for (metric,), part in points.partition_by("metric", as_dict=True).items():
-            name = str(metric)
-            if wanted is not None and not wanted.search(name):
-                continue
-            part = part.unique(subset="step", keep="last", maintain_order=True).sort("step")
-            steps = part.get_column("step").to_numpy().astype(np.float64)
-            values = part.get_column("value").fill_null(np.nan).to_numpy().astype(np.float64)
+        for name, steps, values in _series(run.points, wanted):
             if smoothed is not None:
                 values = ema(values, smoothed)
             out.setdefault(name, {})[run.ref.id] = Curve(run.ref.id, steps, values)
     return dict(sorted(out.items()))
+
+
+def _series(
+    points: pl.DataFrame, wanted: re.Pattern[str] | None
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """Each wanted metric's steps and values (last write per step, by step), in a few polars
+    calls for the whole run (one call per metric took minutes on 100,000 metrics)."""
+    points = points.select(pl.col("metric").cast(pl.String), "step", "value")
+    if wanted is not None:
+        names = points.get_column("metric").unique().to_list()
+        points = points.filter(pl.col("metric").is_in([n for n in names if wanted.search(n)]))
+    if not points.height:
+        return
+    points = points.unique(subset=["metric", "step"], keep="last", maintain_order=True).sort(
+        "metric", "step", maintain_order=True
+    )
+    metric = points.get_column("metric")
+    starts = np.flatnonzero(metric.ne_missing(metric.shift(1)).to_numpy())
+    ends = np.append(starts[1:], points.height)
+    steps = points.get_column("step").to_numpy().astype(np.float64)
+    values = points.get_column("value").fill_null(np.nan).to_numpy().astype(np.float64)
+    for name, start, end in zip(metric.gather(starts).to_list(), starts, ends, strict=True):
+        yield str(name), steps[start:end], values[start:end]
 
 
 def _shared(
