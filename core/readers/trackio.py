@@ -165,9 +165,9 @@ class TrackioReader(Reader):
         """``<file>/<run>`` for every run of every trackio project file in ``folder``."""
         found: list[str] = []
         for name in sorted(entry_names):
-            path = folder / name
             if name == STORE_NAME or not name.lower().endswith(SQLITE_SUFFIXES):
                 continue  # mlflow.db: MLflow's reader lists and reports it
+            path = folder / name
             if not (path.is_file() and is_sqlite(path)):
                 continue
             try:
